@@ -1,0 +1,268 @@
+//! The subcommands. Each returns the exit code, or an error message for an unusable input.
+
+mod args;
+mod scenario;
+
+use access_check::core::check::{self, Request};
+use access_check::core::codes::Code;
+use access_check::core::fields::Field;
+use access_check::core::json::Json;
+use access_check::core::policy::Policy;
+use access_check::core::report::Report;
+use access_check::core::token::{self, jwk, Algorithm};
+use args::Args;
+use std::process::ExitCode;
+
+/// Reads a file, naming it in the error.
+fn read(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|error| format!("standard input: {error}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))
+}
+
+fn load_policy(path: &str) -> Result<Policy, String> {
+    Policy::parse(&read(path)?).map_err(|error| format!("policy {path}: {error}"))
+}
+
+/// The system clock: only the CLI and the server read it.
+fn system_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// Tokens from a file: a JSON array of strings, `{"tokens": [..]}`, or one token per line.
+fn tokens_from_file(path: &str) -> Result<Vec<String>, String> {
+    let text = read(path)?;
+    let trimmed = text.trim();
+    if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
+        return Ok(trimmed.split_whitespace().map(str::to_owned).collect());
+    }
+    let json = Json::parse(trimmed).map_err(|error| format!("{path}: not valid JSON: {error}"))?;
+    let list = match &json {
+        Json::Object(_) => json
+            .get("tokens")
+            .ok_or_else(|| format!("{path}: expected a \"tokens\" member"))?,
+        _ => &json,
+    };
+    match list {
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("{path}: tokens[{i}] is not a string"))
+            })
+            .collect(),
+        _ => Err(format!("{path}: expected an array of tokens")),
+    }
+}
+
+fn default_lang() -> String {
+    // LANG looks like "es_ES.UTF-8"; the catalogue negotiation takes the primary language.
+    std::env::var("LANG")
+        .ok()
+        .and_then(|lang| lang.split(['.', '_']).next().map(str::to_ascii_lowercase))
+        .filter(|lang| lang.len() == 2 || lang.len() == 3)
+        .unwrap_or_else(|| "en".to_owned())
+}
+
+fn print_report(report: &Report, text: bool) {
+    if text {
+        print!("{}", render_text(report));
+    } else {
+        println!("{}", report.to_json().to_pretty());
+    }
+}
+
+/// The report as plain text: the requested tier's explanation first, then the other tiers.
+fn render_text(report: &Report) -> String {
+    let mut out = String::new();
+    let mut section =
+        |label: &str, outcome: &str, explanation: &access_check::core::explain::Explanation| {
+            out.push_str(&format!("[{outcome}] {label}: {}\n", explanation.headline));
+            for item in &explanation.items {
+                out.push_str(&format!("  - {item}\n"));
+            }
+            for remedy in &explanation.remedies {
+                out.push_str(&format!("  > {remedy}\n"));
+            }
+        };
+    match report.tier(&report.tier) {
+        Some(tier) => section(&tier.label, tier.outcome.as_str(), &tier.explanation),
+        None => section(&report.tier, report.outcome.as_str(), &report.explanation),
+    }
+    for tier in report.tiers.iter().filter(|tier| tier.id != report.tier) {
+        section(&tier.label, tier.outcome.as_str(), &tier.explanation);
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&format!("error {}: {}\n", error.code, error.message));
+    }
+    out.push_str(&format!("support code: {}\n", report.support_code));
+    out
+}
+
+/// `eval`: prints the report; exit 0 whenever a report was made.
+pub fn eval(items: Vec<String>) -> Result<ExitCode, String> {
+    let mut args = Args::new(items);
+    let scenario_path = args.value("scenario")?;
+    let policy_path = args.value("policy")?;
+    let mut tokens = args.values("token")?;
+    let tokens_path = args.value("tokens")?;
+    let tier = args.value("tier")?;
+    let now = args.seconds("now")?;
+    let server_time = args.seconds("server-time")?;
+    let nonce = args.value("nonce")?;
+    let lang = args.value("lang")?;
+    let text = args.flag("text");
+    if let Some(extra) = args.positionals()?.first() {
+        return Err(format!("unexpected argument {extra:?}"));
+    }
+    let (policy, mut request) = match (scenario_path, policy_path) {
+        (Some(path), None) => {
+            let scenario = scenario::load(&path)?;
+            (scenario.policy, scenario.request)
+        }
+        (None, Some(path)) => (
+            load_policy(&path)?,
+            Request {
+                now: system_now(),
+                ..Request::default()
+            },
+        ),
+        (Some(_), Some(_)) => return Err("give --policy or --scenario, not both".to_owned()),
+        (None, None) => return Err("--policy FILE is required".to_owned()),
+    };
+    if let Some(path) = tokens_path {
+        tokens.extend(tokens_from_file(&path)?);
+    }
+    request.tokens.extend(tokens);
+    if tier.is_some() {
+        request.tier = tier;
+    }
+    if let Some(now) = now {
+        request.now = now;
+    }
+    if server_time.is_some() {
+        request.server_time = server_time;
+    }
+    if nonce.is_some() {
+        request.nonce = nonce;
+    }
+    request.lang = lang.unwrap_or_else(default_lang);
+    if let Some(tier) = &request.tier {
+        if policy.tier(tier).is_none() {
+            let known: Vec<&str> = policy.tiers.iter().map(|t| t.id.as_str()).collect();
+            return Err(format!(
+                "--tier {tier:?}: the policy has no such tier (it has: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    print_report(&check::check(&policy, &request), text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `verify`: signature only. Exit 0 and the payload, 1 and the reason code, 2 unusable input.
+pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
+    let mut args = Args::new(items);
+    let jwk_path = args.value("jwk")?.ok_or("--jwk FILE is required")?;
+    let alg = match args.value("alg")? {
+        Some(name) => Some(Algorithm::parse(&name).ok_or_else(|| {
+            format!(
+                "--alg {name:?}: supported algorithms are ES256, EdDSA, Ed25519, RS256 and PS256"
+            )
+        })?),
+        None => None,
+    };
+    let positionals = args.positionals()?;
+    let [jws] = positionals.as_slice() else {
+        return Err("give exactly one JWS (or - to read it from standard input)".to_owned());
+    };
+    let jws = if jws == "-" {
+        read("-")?.trim().to_owned()
+    } else {
+        jws.clone()
+    };
+    let jwk_text = read(&jwk_path)?;
+    let json =
+        Json::parse(&jwk_text).map_err(|error| format!("{jwk_path}: not valid JSON: {error}"))?;
+    let algorithms: Vec<Algorithm> = match alg {
+        Some(alg) => vec![alg],
+        None => vec![
+            Algorithm::Es256,
+            Algorithm::EdDsa,
+            Algorithm::Rs256,
+            Algorithm::Ps256,
+        ],
+    };
+    let keys = if json.get("keys").is_some() {
+        jwk::parse_jwks(&Field::root(&json), &algorithms)
+    } else {
+        jwk::parse_jwk(&Field::root(&json), &algorithms).map(|(_, key)| key.into_iter().collect())
+    }
+    .map_err(|error| format!("{jwk_path}: {error}"))?;
+    // With a JWKS, the token's kid picks the key; a single key is used as is.
+    let kid = token::compact::split(&jws)
+        .ok()
+        .and_then(|segments| token::compact::parse_header(segments.header).ok())
+        .and_then(|header| header.kid);
+    let key = match (&kid, keys.as_slice()) {
+        (_, [only]) => Some(only),
+        (Some(kid), keys) => keys
+            .iter()
+            .find(|key| key.kid.as_deref() == Some(kid.as_str())),
+        (None, _) => None,
+    };
+    let result = match key {
+        Some(key) => token::verify_signature_only(&jws, key),
+        None => Err(Code::KeyUnknown),
+    };
+    match result {
+        Ok(payload) => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(&payload);
+            let _ = stdout.write_all(b"\n");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(code) => {
+            println!("{code}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `replay`: the report rebuilt from a support code.
+pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
+    let mut args = Args::new(items);
+    let policy = args
+        .value("policy")?
+        .map(|path| load_policy(&path))
+        .transpose()?;
+    let lang = args.value("lang")?;
+    let text = args.flag("text");
+    let positionals = args.positionals()?;
+    let [code] = positionals.as_slice() else {
+        return Err("give exactly one support code".to_owned());
+    };
+    let report =
+        check::replay(code, policy.as_ref(), lang.as_deref()).map_err(|error| error.to_string())?;
+    if let Some(info) = &report.replay {
+        if info.policy_changed {
+            eprintln!(
+                "note: the policy differs from the one this code was made with (version {:?}); outcomes are re-decided under the given policy",
+                info.recorded_policy_version
+            );
+        } else if !info.policy_given {
+            eprintln!("note: no --policy given; showing the outcomes and reasons as recorded");
+        }
+    }
+    print_report(&report, text);
+    Ok(ExitCode::SUCCESS)
+}

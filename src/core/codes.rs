@@ -1,0 +1,136 @@
+//! Every reason code and remedy action, in one table each (SPEC §5). Codes never change: they
+//! are read by tests outside the project, by support staff and by support codes, which store a
+//! code as its position in [`Code::ALL`] (so new codes are only ever appended).
+
+macro_rules! code_table {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            /// Every value, in the fixed order used by support codes.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The stable spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+
+            /// The value spelled exactly `text`.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)* _ => None }
+            }
+
+            /// Position in [`Self::ALL`].
+            pub fn index(self) -> u8 {
+                self as u8
+            }
+
+            pub fn from_index(index: u8) -> Option<$name> {
+                Self::ALL.get(usize::from(index)).copied()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+code_table! {
+    /// Why a token was refused, why a test failed, or what satisfied it.
+    Code {
+        // Token codes.
+        TokenMalformed => "TOKEN_MALFORMED",
+        TokenTooLarge => "TOKEN_TOO_LARGE",
+        TokenTypeUnknown => "TOKEN_TYPE_UNKNOWN",
+        AlgorithmNotAllowed => "ALGORITHM_NOT_ALLOWED",
+        CriticalHeaderUnsupported => "CRITICAL_HEADER_UNSUPPORTED",
+        IssuerUntrusted => "ISSUER_UNTRUSTED",
+        IssuerNotAllowedForKind => "ISSUER_NOT_ALLOWED_FOR_KIND",
+        KeyUnknown => "KEY_UNKNOWN",
+        SignatureInvalid => "SIGNATURE_INVALID",
+        AudienceMismatch => "AUDIENCE_MISMATCH",
+        TokenExpired => "TOKEN_EXPIRED",
+        TokenNotYetValid => "TOKEN_NOT_YET_VALID",
+        TokenTooOld => "TOKEN_TOO_OLD",
+        ClaimInvalid => "CLAIM_INVALID",
+        SubjectMismatch => "SUBJECT_MISMATCH",
+        NonceMismatch => "NONCE_MISMATCH",
+        TooManyTokens => "TOO_MANY_TOKENS",
+        // A needed attestation is absent.
+        IdentityMissing => "IDENTITY_MISSING",
+        LocationMissing => "LOCATION_MISSING",
+        OrganizationMissing => "ORGANIZATION_MISSING",
+        // Eligibility.
+        NotUsPerson => "NOT_US_PERSON",
+        IdentityAssuranceTooLow => "IDENTITY_ASSURANCE_TOO_LOW",
+        IdentityVerificationStale => "IDENTITY_VERIFICATION_STALE",
+        CitizenshipRequired => "CITIZENSHIP_REQUIRED",
+        CitizenshipExcluded => "CITIZENSHIP_EXCLUDED",
+        LocationRestricted => "LOCATION_RESTRICTED",
+        RegionRestricted => "REGION_RESTRICTED",
+        AnonymizerDetected => "ANONYMIZER_DETECTED",
+        OrganizationEntityNotAllowed => "ORGANIZATION_ENTITY_NOT_ALLOWED",
+        AuthorizationMissing => "AUTHORIZATION_MISSING",
+        RestrictedParty => "RESTRICTED_PARTY",
+        // Clock.
+        ClockSkew => "CLOCK_SKEW",
+        ClockSkewSuspected => "CLOCK_SKEW_SUSPECTED",
+        // Configuration.
+        PolicyInvalid => "POLICY_INVALID",
+        KeysUnavailable => "KEYS_UNAVAILABLE",
+        TierUnknown => "TIER_UNKNOWN",
+        // Informational: the facts that satisfied a test (reasons of a granted tier).
+        IdentityEligible => "IDENTITY_ELIGIBLE",
+        LocationEligible => "LOCATION_ELIGIBLE",
+        OrganizationEligible => "ORGANIZATION_ELIGIBLE",
+        AuthorizationValid => "AUTHORIZATION_VALID",
+    }
+}
+
+code_table! {
+    /// What the user can do next.
+    Action {
+        VerifyIdentity => "verify_identity",
+        RefreshLocation => "refresh_location",
+        DisableAnonymizer => "disable_anonymizer",
+        FixClock => "fix_clock",
+        ContactOrganization => "contact_organization",
+        ContactSupport => "contact_support",
+        Retry => "retry",
+    }
+}
+
+impl Code {
+    /// True for the informational codes that describe satisfied tests.
+    pub fn is_satisfied_fact(self) -> bool {
+        matches!(
+            self,
+            Code::IdentityEligible
+                | Code::LocationEligible
+                | Code::OrganizationEligible
+                | Code::AuthorizationValid
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_round_trip_and_indexes_are_positions() {
+        for (i, code) in Code::ALL.iter().enumerate() {
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert_eq!(usize::from(code.index()), i);
+            assert_eq!(Code::from_index(code.index()), Some(*code));
+        }
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.as_str()), Some(*action));
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The eligibility facts that policy evaluation looks at, and their vocabularies.
+//!
+//! These are deliberately *only* the facts a decision needs: no subject, no names, no token ids.
+//! The same types come out of a verified token and out of a decoded support code, so a replay
+//! decides from exactly what the live decision saw.
+
+use std::fmt;
+
+/// The officially assigned ISO 3166-1 alpha-2 codes, two letters each, sorted.
+const ISO_3166_1: &str = "\
+ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCN\
+COCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHM\
+HNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMK\
+MLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURW\
+SASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVI\
+VNVUWFWSYEYTZAZMZW";
+
+/// An ISO 3166-1 alpha-2 country code, e.g. `US`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Country([u8; 2]);
+
+impl Country {
+    /// The code spelled exactly `text` (upper case), if ISO 3166-1 assigns it.
+    pub fn parse(text: &str) -> Option<Country> {
+        let bytes: [u8; 2] = text.as_bytes().try_into().ok()?;
+        let known = ISO_3166_1
+            .as_bytes()
+            .chunks_exact(2)
+            .any(|code| code == bytes);
+        known.then_some(Country(bytes))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Both bytes come from the ASCII table above.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    pub fn bytes(self) -> [u8; 2] {
+        self.0
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An ISO 3166-2 subdivision code such as `UA-43`: an assigned country code, a hyphen and one to
+/// three upper-case letters or digits. The subdivision part is checked for form only: the full
+/// ISO 3166-2 list is large and changes often.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Region(String);
+
+impl Region {
+    pub fn parse(text: &str) -> Option<Region> {
+        let (country, subdivision) = text.split_once('-')?;
+        Country::parse(country)?;
+        let well_formed = (1..=3).contains(&subdivision.len())
+            && subdivision
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        well_formed.then(|| Region(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant,)* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+
+            pub fn parse(text: &str) -> Option<$name> {
+                match text { $($text => Some($name::$variant),)* _ => None }
+            }
+
+            /// The spellings, for error messages: `"a", "b" or "c"`.
+            pub fn choices() -> String {
+                let quoted: Vec<String> = Self::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
+                match quoted.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                    _ => quoted.concat(),
+                }
+            }
+
+            pub fn index(self) -> u8 {
+                self as u8
+            }
+
+            pub fn from_index(index: u8) -> Option<$name> {
+                Self::ALL.get(usize::from(index)).copied()
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What the identity provider established about US-person status.
+    UsPerson {
+        Citizen => "citizen",
+        National => "national",
+        PermanentResident => "permanent_resident",
+        ProtectedIndividual => "protected_individual",
+        NotUsPerson => "none",
+    }
+}
+
+vocabulary! {
+    /// Whether the network location is hidden behind an intermediary.
+    Anonymizer {
+        None => "none",
+        Vpn => "vpn",
+        Tor => "tor",
+        Relay => "relay",
+        Hosting => "hosting",
+    }
+}
+
+vocabulary! {
+    /// The legal form of the user's organisation.
+    Entity {
+        UsEntity => "us_entity",
+        ForeignSubsidiary => "foreign_subsidiary",
+        ForeignEntity => "foreign_entity",
+    }
+}
+
+vocabulary! {
+    /// The three kinds of attestation; the token's `typ` header fixes which.
+    Kind {
+        Identity => "identity",
+        Location => "location",
+        Organization => "organization",
+    }
+}
+
+impl Kind {
+    /// The exact `typ` header value of this kind (SPEC §2).
+    pub fn typ(self) -> &'static str {
+        match self {
+            Kind::Identity => "identity-attestation+jwt",
+            Kind::Location => "location-attestation+jwt",
+            Kind::Organization => "organization-attestation+jwt",
+        }
+    }
+
+    pub fn from_typ(typ: &str) -> Option<Kind> {
+        Kind::ALL.iter().copied().find(|kind| kind.typ() == typ)
+    }
+}
+
+/// Seconds in a day; identity age is judged in whole UTC days (see [`IdentityFacts`]).
+pub const SECONDS_PER_DAY: u64 = 86_400;
+
+/// What an identity attestation says, as evaluation sees it.
+///
+/// Proofing time is kept as a UTC day number because the support code may only hold it rounded
+/// to the day; judging age in whole days everywhere makes a replay decide exactly as live did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityFacts {
+    pub us_person: UsPerson,
+    pub ial: u8,
+    /// `verified_at / 86400`.
+    pub verified_day: u64,
+    /// `None` when not attested: then a citizenship test is unknown, never passed.
+    pub citizenships: Option<Vec<Country>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationFacts {
+    pub country: Country,
+    pub region: Option<Region>,
+    pub anonymizer: Anonymizer,
+}
+
+/// An export authorization held for the user by the organisation (its id is not kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationFacts {
+    pub kind: String,
+    pub tiers: Vec<String>,
+    pub exp: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationFacts {
+    pub entity: Entity,
+    pub restricted_party: bool,
+    pub authorizations: Vec<AuthorizationFacts>,
+}
+
+/// The facts of one attestation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Facts {
+    Identity(IdentityFacts),
+    Location(LocationFacts),
+    Organization(OrganizationFacts),
+}
+
+impl Facts {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Facts::Identity(_) => Kind::Identity,
+            Facts::Location(_) => Kind::Location,
+            Facts::Organization(_) => Kind::Organization,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_list_is_the_assigned_set() {
+        assert_eq!(ISO_3166_1.len(), 249 * 2);
+        let codes: Vec<&[u8]> = ISO_3166_1.as_bytes().chunks_exact(2).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+        for good in ["US", "DE", "IR", "KP", "UA", "SS", "AX"] {
+            assert!(Country::parse(good).is_some(), "{good}");
+        }
+        for bad in ["XX", "us", "USA", "U", "", "ZZ", "EU", "UK"] {
+            assert!(Country::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regions_need_a_country_and_a_short_code() {
+        assert!(Region::parse("UA-43").is_some());
+        assert!(Region::parse("US-CA").is_some());
+        for bad in ["UA43", "XX-43", "UA-", "UA-1234", "ua-43", "UA-4 3"] {
+            assert!(Region::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn choices_read_as_a_sentence() {
+        assert_eq!(
+            Entity::choices(),
+            "\"us_entity\", \"foreign_subsidiary\" or \"foreign_entity\""
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! The functional core: pure Rust, no I/O, no clock, no browser. Every decision is made here.
+//!
+//! - [`token`]: untrusted string → verified attestation or a rejection code
+//! - [`policy`]: the policy document and its three-valued evaluation
+//! - [`explain`]: decisions → sentences, from the message catalogues
+//! - [`support`]: support codes
+//! - [`report`]: the report (the JSON/JS contract)
+//! - [`check`]: the pipeline every caller uses
+
+pub mod base64url;
+pub mod check;
+pub mod codes;
+pub mod explain;
+pub mod facts;
+pub mod fields;
+pub mod json;
+pub mod policy;
+pub mod remedy;
+pub mod report;
+pub mod support;
+pub mod token;

@@ -1,0 +1,84 @@
+//! The keys each issuer can be checked with in one evaluation: inline `jwks`, or the JWKS its
+//! `jwks_uri` served (fetched by the caller; the core never does I/O).
+
+use super::Policy;
+use crate::core::fields::{Field, FieldError};
+use crate::core::json::Json;
+use crate::core::token::jwk::{self, Key};
+
+/// Most bytes of a fetched JWKS document accepted.
+pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// A JWKS document fetched from a `jwks_uri`, as text.
+#[derive(Debug, Clone)]
+pub struct FetchedJwks {
+    pub uri: String,
+    pub text: String,
+}
+
+/// Keys per issuer for one evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct KeyRing {
+    issuers: Vec<(String, Option<Vec<Key>>)>,
+    /// Why a fetched set was unusable, for the integrator's console.
+    pub problems: Vec<String>,
+}
+
+pub enum IssuerKeys<'a> {
+    Available(&'a [Key]),
+    /// Only a `jwks_uri` and nothing usable was fetched from it.
+    Unavailable,
+}
+
+impl KeyRing {
+    /// Resolves every issuer's keys: inline ones, else the fetched JWKS for its `jwks_uri`,
+    /// validated exactly like inline keys.
+    pub fn new(policy: &Policy, fetched: &[FetchedJwks]) -> KeyRing {
+        let mut ring = KeyRing::default();
+        for (index, issuer) in policy.issuers.iter().enumerate() {
+            let keys = match (&issuer.keys, &issuer.jwks_uri) {
+                (Some(keys), _) => Some(keys.clone()),
+                (None, Some(uri)) => match fetched.iter().find(|jwks| jwks.uri == *uri) {
+                    Some(jwks) => match parse_fetched(&jwks.text, index, &issuer.algorithms) {
+                        Ok(keys) => Some(keys),
+                        Err(error) => {
+                            ring.problems
+                                .push(format!("the JWKS at {uri} is unusable: {error}"));
+                            None
+                        }
+                    },
+                    None => None,
+                },
+                (None, None) => None,
+            };
+            ring.issuers.push((issuer.iss.clone(), keys));
+        }
+        ring
+    }
+
+    pub fn for_issuer(&self, iss: &str) -> IssuerKeys<'_> {
+        match self.issuers.iter().find(|(name, _)| name == iss) {
+            Some((_, Some(keys))) => IssuerKeys::Available(keys),
+            _ => IssuerKeys::Unavailable,
+        }
+    }
+}
+
+fn parse_fetched(
+    text: &str,
+    issuer_index: usize,
+    algorithms: &[crate::core::token::Algorithm],
+) -> Result<Vec<Key>, FieldError> {
+    let path = format!("issuers[{issuer_index}].jwks_uri");
+    if text.len() > MAX_JWKS_BYTES {
+        return Err(FieldError {
+            path,
+            message: format!("larger than {MAX_JWKS_BYTES} bytes"),
+        });
+    }
+    let json = Json::parse(text).map_err(|error| FieldError {
+        path: path.clone(),
+        message: error.to_string(),
+    })?;
+    jwk::parse_jwks(&Field::under(&json, &path), algorithms)
+}

@@ -1,0 +1,316 @@
+//! JWK and JWKS parsing with validation (SECURITY.md rules 6, 11, 12, 13).
+//!
+//! A key comes out of here bound to exactly one algorithm: its `alg`, or the only algorithm its
+//! type allows among those the issuer lists. The token's `alg` header must then equal it; the
+//! token never chooses how it is checked.
+
+use super::Algorithm;
+use crate::core::base64url;
+use crate::core::fields::{quoted, Field, FieldError};
+
+/// Most keys one issuer may publish; a bigger set is refused rather than scanned.
+pub const MAX_KEYS: usize = 16;
+/// Longest `kid` accepted.
+pub const MAX_KID_BYTES: usize = 256;
+
+/// JWK members that are allowed and ignored (certificate material is never used to find or
+/// trust a key: rule 7).
+const IGNORED_MEMBERS: &[&str] = &["x5c", "x5t", "x5t#S256", "x5u", "ext"];
+/// Private-key members: a JWKS in a policy or on a public URL must never carry them.
+const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+/// A public key usable for verification, bound to one algorithm.
+#[derive(Clone)]
+pub struct Key {
+    pub kid: Option<String>,
+    pub alg: Algorithm,
+    pub(super) material: KeyMaterial,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
+pub(super) enum KeyMaterial {
+    P256(p256::ecdsa::VerifyingKey),
+    Ed25519(ed25519_dalek::VerifyingKey),
+    #[cfg(feature = "rsa")]
+    Rsa(rsa::RsaPublicKey),
+    /// A well-formed RSA key in a build without RSA: tokens using it are refused.
+    #[cfg(not(feature = "rsa"))]
+    RsaUnsupported,
+}
+
+/// The key family a JWK's `kty`/`crv` declares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    P256,
+    Ed25519,
+    Rsa,
+}
+
+impl Family {
+    fn allows(self, alg: Algorithm) -> bool {
+        match self {
+            Family::P256 => alg == Algorithm::Es256,
+            Family::Ed25519 => alg == Algorithm::EdDsa,
+            Family::Rsa => matches!(alg, Algorithm::Rs256 | Algorithm::Ps256),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Family::P256 => "an EC P-256 key",
+            Family::Ed25519 => "an Ed25519 key",
+            Family::Rsa => "an RSA key",
+        }
+    }
+}
+
+/// Reads a JWKS (`{"keys": [...]}`) for an issuer that allows `algorithms`.
+///
+/// Keys whose `use` is not `sig`, or whose `key_ops` lacks `verify`, are left out: they are
+/// valid JWKs, just never for verifying.
+///
+/// # Errors
+/// Unknown or private members, invalid points, short RSA moduli, duplicate `kid`s, too many
+/// keys, an algorithm the issuer does not allow, or a key that could serve two algorithms.
+pub fn parse_jwks(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<Vec<Key>, FieldError> {
+    let mut members = field.object()?;
+    let keys_field = members.required("keys")?;
+    members.finish()?;
+    let mut keys = Vec::new();
+    let mut kids: Vec<Option<String>> = Vec::new();
+    for key_field in keys_field.bounded_array(MAX_KEYS, false)? {
+        let (kid, key) = parse_jwk(&key_field, algorithms)?;
+        if kid.is_some() && kids.contains(&kid) {
+            return Err(key_field.error("two keys share this kid"));
+        }
+        kids.push(kid);
+        keys.extend(key);
+    }
+    Ok(keys)
+}
+
+/// Reads one public JWK. Returns its `kid`, and the key unless `use`/`key_ops` forbid
+/// verification with it.
+///
+/// # Errors
+/// As [`parse_jwks`].
+pub fn parse_jwk(
+    field: &Field<'_>,
+    algorithms: &[Algorithm],
+) -> Result<(Option<String>, Option<Key>), FieldError> {
+    let mut members = field.object()?;
+    for private in PRIVATE_MEMBERS {
+        if let Some(found) = members.optional(private) {
+            return Err(found.error("is private key material; publish only public keys"));
+        }
+    }
+    let kty_field = members.required("kty")?;
+    let kty = kty_field.string()?;
+    let kid = match members.optional("kid") {
+        Some(kid) => Some(kid.short_string(MAX_KID_BYTES)?.to_owned()),
+        None => None,
+    };
+    let usable_for_verify = read_use(&mut members)?;
+    let declared_alg = match members.optional("alg") {
+        Some(alg_field) => {
+            let name = alg_field.string()?;
+            let alg = Algorithm::parse(name).ok_or_else(|| {
+                alg_field.error(format!("{} is not a supported algorithm", quoted(name)))
+            })?;
+            Some((alg, alg_field))
+        }
+        None => None,
+    };
+    let (family, material) = match kty {
+        "EC" => read_ec(&mut members)?,
+        "OKP" => read_okp(&mut members)?,
+        "RSA" => read_rsa(&mut members)?,
+        other => {
+            return Err(kty_field.error(format!("key type {} is not supported", quoted(other))))
+        }
+    };
+    for ignored in IGNORED_MEMBERS {
+        members.optional(ignored);
+    }
+    members.finish()?;
+
+    let alg = match declared_alg {
+        Some((alg, alg_field)) => {
+            if !family.allows(alg) {
+                return Err(alg_field.error(format!(
+                    "{} cannot be used with {}",
+                    alg.as_str(),
+                    family.describe()
+                )));
+            }
+            if !algorithms.contains(&alg) {
+                return Err(alg_field.error(format!(
+                    "{} is not among the issuer's algorithms",
+                    alg.as_str()
+                )));
+            }
+            alg
+        }
+        None => bind_algorithm(field, family, algorithms)?,
+    };
+    let key = usable_for_verify.then(|| Key {
+        kid: kid.clone(),
+        alg,
+        material,
+    });
+    Ok((kid, key))
+}
+
+/// The single algorithm a key without `alg` can serve among the issuer's.
+fn bind_algorithm(
+    field: &Field<'_>,
+    family: Family,
+    algorithms: &[Algorithm],
+) -> Result<Algorithm, FieldError> {
+    let mut candidates = algorithms.iter().copied().filter(|alg| family.allows(*alg));
+    match (candidates.next(), candidates.next()) {
+        (Some(alg), None) => Ok(alg),
+        (None, _) => Err(field.error(format!(
+            "{} matches none of the issuer's algorithms",
+            family.describe()
+        ))),
+        (Some(first), Some(second)) => Err(field.error(format!(
+            "{} without \"alg\" could serve both {} and {}; give it an \"alg\"",
+            family.describe(),
+            first.as_str(),
+            second.as_str()
+        ))),
+    }
+}
+
+/// `use` and `key_ops`: returns whether verification is permitted.
+fn read_use(members: &mut crate::core::fields::Members<'_>) -> Result<bool, FieldError> {
+    let mut usable = true;
+    if let Some(use_field) = members.optional("use") {
+        usable &= use_field.string()? == "sig";
+    }
+    if let Some(ops_field) = members.optional("key_ops") {
+        let ops = ops_field.distinct_list(8, |op| op.string())?;
+        usable &= ops.contains(&"verify");
+    }
+    Ok(usable)
+}
+
+/// A base64url member that must decode to exactly `len` bytes.
+fn fixed_bytes<const N: usize>(field: &Field<'_>) -> Result<[u8; N], FieldError> {
+    let bytes = base64url::decode(field.string()?.as_bytes())
+        .ok_or_else(|| field.error("is not strict unpadded base64url"))?;
+    bytes.try_into().map_err(|bytes: Vec<u8>| {
+        field.error(format!("is {} bytes long; expected {N}", bytes.len()))
+    })
+}
+
+fn read_ec(
+    members: &mut crate::core::fields::Members<'_>,
+) -> Result<(Family, KeyMaterial), FieldError> {
+    let crv_field = members.required("crv")?;
+    let crv = crv_field.string()?;
+    if crv != "P-256" {
+        return Err(crv_field.error(format!("curve {} is not supported; use P-256", quoted(crv))));
+    }
+    let x_field = members.required("x")?;
+    let y_field = members.required("y")?;
+    let x: [u8; 32] = fixed_bytes(&x_field)?;
+    let y: [u8; 32] = fixed_bytes(&y_field)?;
+    let mut sec1 = Vec::with_capacity(65);
+    sec1.push(4); // uncompressed point
+    sec1.extend_from_slice(&x);
+    sec1.extend_from_slice(&y);
+    // Rejects points off the curve and the point at infinity.
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+        .map_err(|_| x_field.error("x and y are not a point on P-256"))?;
+    Ok((Family::P256, KeyMaterial::P256(key)))
+}
+
+fn read_okp(
+    members: &mut crate::core::fields::Members<'_>,
+) -> Result<(Family, KeyMaterial), FieldError> {
+    let crv_field = members.required("crv")?;
+    let crv = crv_field.string()?;
+    if crv != "Ed25519" {
+        return Err(crv_field.error(format!(
+            "curve {} is not supported; use Ed25519",
+            quoted(crv)
+        )));
+    }
+    let x_field = members.required("x")?;
+    let x: [u8; 32] = fixed_bytes(&x_field)?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&x)
+        .map_err(|_| x_field.error("is not an Ed25519 public key"))?;
+    // A small-order key verifies forged signatures under lenient verifiers (rule 11); and a
+    // non-canonical encoding would give one key two spellings.
+    if key.is_weak() {
+        return Err(x_field.error("is a small-order (weak) Ed25519 key"));
+    }
+    if key.to_edwards().compress().to_bytes() != x {
+        return Err(x_field.error("is not the canonical encoding of an Ed25519 key"));
+    }
+    Ok((Family::Ed25519, KeyMaterial::Ed25519(key)))
+}
+
+/// Smallest and largest RSA moduli accepted, in bits (rule 12; the upper bound caps the cost
+/// of one verification).
+pub const RSA_MIN_BITS: usize = 2048;
+pub const RSA_MAX_BITS: usize = 4096;
+
+fn read_rsa(
+    members: &mut crate::core::fields::Members<'_>,
+) -> Result<(Family, KeyMaterial), FieldError> {
+    let n_field = members.required("n")?;
+    let e_field = members.required("e")?;
+    let n = base64url::decode(n_field.string()?.as_bytes())
+        .ok_or_else(|| n_field.error("is not strict unpadded base64url"))?;
+    let e = base64url::decode(e_field.string()?.as_bytes())
+        .ok_or_else(|| e_field.error("is not strict unpadded base64url"))?;
+    if n.first() == Some(&0) || e.first() == Some(&0) {
+        return Err(
+            n_field.error("n and e must be minimal big-endian integers (no leading zero bytes)")
+        );
+    }
+    let n_bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&n_bits) {
+        return Err(n_field.error(format!(
+            "the modulus has {n_bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are accepted"
+        )));
+    }
+    if n.last().is_some_and(|b| b % 2 == 0) {
+        return Err(n_field.error("the modulus is even"));
+    }
+    let exponent = (e.len() <= 4).then(|| e.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+    match exponent {
+        Some(value) if value >= 3 && value % 2 == 1 => {}
+        _ => {
+            return Err(e_field.error("the public exponent must be an odd number from 3 to 2^32-1"))
+        }
+    }
+    Ok((Family::Rsa, rsa_material(&n, &e, &n_field)?))
+}
+
+#[cfg(feature = "rsa")]
+fn rsa_material(n: &[u8], e: &[u8], n_field: &Field<'_>) -> Result<KeyMaterial, FieldError> {
+    let key = rsa::RsaPublicKey::new(
+        rsa::BigUint::from_bytes_be(n),
+        rsa::BigUint::from_bytes_be(e),
+    )
+    .map_err(|_| n_field.error("is not a usable RSA public key"))?;
+    Ok(KeyMaterial::Rsa(key))
+}
+
+#[cfg(not(feature = "rsa"))]
+fn rsa_material(_n: &[u8], _e: &[u8], _n_field: &Field<'_>) -> Result<KeyMaterial, FieldError> {
+    Ok(KeyMaterial::RsaUnsupported)
+}

@@ -1,0 +1,298 @@
+//! From an untrusted string to a [`VerifiedAttestation`], or a [`Rejection`] with one stable code.
+//!
+//! The checks run in a fixed order, so a token always gets the same code: size and framing,
+//! header, issuer and kind, key and algorithm, signature, then (only on signed data) claims and
+//! time. [`VerifiedAttestation`] has no public constructor: policy evaluation can only ever see
+//! facts that passed every check here.
+
+pub mod claims;
+pub mod compact;
+pub mod jwk;
+mod signature;
+
+use crate::core::base64url;
+use crate::core::codes::Code;
+use crate::core::facts::{Facts, Kind};
+use crate::core::policy::keys::{IssuerKeys, KeyRing};
+use crate::core::policy::Policy;
+
+/// A signature algorithm the verifier implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    Es256,
+    /// Ed25519; the header may say `EdDSA` or `Ed25519` (RFC 9864).
+    EdDsa,
+    Rs256,
+    Ps256,
+}
+
+impl Algorithm {
+    /// The algorithm a header or JWK names; `none`, `HS256` and the rest are `None`.
+    pub fn parse(name: &str) -> Option<Algorithm> {
+        match name {
+            "ES256" => Some(Algorithm::Es256),
+            "EdDSA" | "Ed25519" => Some(Algorithm::EdDsa),
+            "RS256" => Some(Algorithm::Rs256),
+            "PS256" => Some(Algorithm::Ps256),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Es256 => "ES256",
+            Algorithm::EdDsa => "EdDSA",
+            Algorithm::Rs256 => "RS256",
+            Algorithm::Ps256 => "PS256",
+        }
+    }
+}
+
+/// What the report says about a token, whatever became of it. `iat` and `exp` are only filled
+/// once the signature has been verified: unsigned numbers are not facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenSummary {
+    pub kind: Option<Kind>,
+    pub iss: Option<String>,
+    pub kid: Option<String>,
+    pub alg: Option<String>,
+    pub iat: Option<u64>,
+    pub exp: Option<u64>,
+}
+
+/// A refused token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: Code,
+    pub summary: TokenSummary,
+    /// Where the problem is, when that helps (e.g. the claim path for `CLAIM_INVALID`).
+    pub detail: Option<String>,
+    /// The token looks issued in the future and no server time was known (SPEC §4).
+    pub clock_suspect: bool,
+}
+
+/// An attestation that passed every check: signature, issuer, kind, audience, time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedAttestation {
+    summary: TokenSummary,
+    iat: u64,
+    exp: u64,
+    sub: String,
+    nonce: Option<String>,
+    facts: Facts,
+    /// The payload segment as received: orders two tokens with equal `iat` deterministically
+    /// (never the signature, which is malleable).
+    payload_segment: String,
+}
+
+impl VerifiedAttestation {
+    pub fn kind(&self) -> Kind {
+        self.facts.kind()
+    }
+    pub fn summary(&self) -> &TokenSummary {
+        &self.summary
+    }
+    pub fn iat(&self) -> u64 {
+        self.iat
+    }
+    pub fn exp(&self) -> u64 {
+        self.exp
+    }
+    pub fn sub(&self) -> &str {
+        &self.sub
+    }
+    pub fn nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+    /// The order in which "latest `iat` wins" is decided.
+    pub fn recency(&self) -> (u64, &str) {
+        (self.iat, &self.payload_segment)
+    }
+
+    /// Turns a verified token into a rejected one (subject or nonce binding failed).
+    pub fn reject(self, code: Code) -> Rejection {
+        Rejection {
+            code,
+            summary: self.summary,
+            detail: None,
+            clock_suspect: false,
+        }
+    }
+}
+
+/// The clock a token is judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// Server time when known, else the device clock.
+    pub now: u64,
+    pub leeway: u64,
+    pub server_time_known: bool,
+}
+
+struct Rejecter {
+    summary: TokenSummary,
+}
+
+impl Rejecter {
+    fn reject(&self, code: Code) -> Rejection {
+        Rejection {
+            code,
+            summary: self.summary.clone(),
+            detail: None,
+            clock_suspect: false,
+        }
+    }
+    fn claim(&self, error: &crate::core::fields::FieldError) -> Rejection {
+        Rejection {
+            detail: Some(error.to_string()),
+            ..self.reject(Code::ClaimInvalid)
+        }
+    }
+}
+
+/// Verifies one attestation token against the policy's issuers and keys.
+///
+/// # Errors
+/// A [`Rejection`] with the code of the first check that failed.
+#[allow(
+    clippy::result_large_err,
+    reason = "at most 8 tokens per evaluation; boxing would buy nothing"
+)]
+pub fn verify_attestation(
+    token: &str,
+    policy: &Policy,
+    keys: &KeyRing,
+    clock: Clock,
+) -> Result<VerifiedAttestation, Rejection> {
+    let mut out = Rejecter {
+        summary: TokenSummary::default(),
+    };
+    let segments = compact::split(token).map_err(|code| out.reject(code))?;
+    let header = compact::parse_header(segments.header).map_err(|code| out.reject(code))?;
+    out.summary.alg = Some(header.alg_name.clone());
+    out.summary.kid.clone_from(&header.kid);
+    let alg = header
+        .alg
+        .ok_or_else(|| out.reject(Code::AlgorithmNotAllowed))?;
+    let kind = header.typ.as_deref().and_then(Kind::from_typ);
+    let kind = kind.ok_or_else(|| out.reject(Code::TokenTypeUnknown))?;
+    out.summary.kind = Some(kind);
+
+    let payload = compact::decode_json_object(segments.payload).map_err(|code| out.reject(code))?;
+    let iss = payload.get("iss").and_then(|iss| iss.as_str());
+    let iss = iss.ok_or_else(|| Rejection {
+        detail: Some("iss".into()),
+        ..out.reject(Code::ClaimInvalid)
+    })?;
+    out.summary.iss = Some(iss.chars().take(256).collect());
+
+    // Byte-for-byte issuer match (rule 5).
+    let issuer = policy.issuers.iter().find(|issuer| issuer.iss == iss);
+    let issuer = issuer.ok_or_else(|| out.reject(Code::IssuerUntrusted))?;
+    if !issuer.kinds.contains(&kind) {
+        return Err(out.reject(Code::IssuerNotAllowedForKind));
+    }
+    if !issuer.algorithms.contains(&alg) {
+        return Err(out.reject(Code::AlgorithmNotAllowed));
+    }
+    let issuer_keys = match keys.for_issuer(&issuer.iss) {
+        IssuerKeys::Available(keys) => keys,
+        IssuerKeys::Unavailable => return Err(out.reject(Code::KeysUnavailable)),
+    };
+    let key = match &header.kid {
+        Some(kid) => issuer_keys
+            .iter()
+            .find(|key| key.kid.as_deref() == Some(kid.as_str())),
+        // Without `kid` the issuer must have exactly one key.
+        None => match issuer_keys {
+            [only] => Some(only),
+            _ => None,
+        },
+    };
+    let key = key.ok_or_else(|| out.reject(Code::KeyUnknown))?;
+    if key.alg != alg {
+        return Err(out.reject(Code::AlgorithmNotAllowed));
+    }
+    let signature_bytes = base64url::decode(segments.signature.as_bytes())
+        .ok_or_else(|| out.reject(Code::TokenMalformed))?;
+    if !signature::verify(key, segments.signing_input.as_bytes(), &signature_bytes) {
+        return Err(out.reject(Code::SignatureInvalid));
+    }
+
+    // Signed data from here on.
+    let common = claims::common(&payload).map_err(|error| out.claim(&error))?;
+    out.summary.iat = Some(common.iat);
+    out.summary.exp = Some(common.exp);
+    if !common.aud.contains(&policy.audience) {
+        return Err(out.reject(Code::AudienceMismatch));
+    }
+    let facts = claims::facts(kind, &payload, common.iat).map_err(|error| out.claim(&error))?;
+    check_time(&common, issuer.max_token_age_seconds, clock).map_err(|code| {
+        let suspect = code == Code::TokenNotYetValid
+            && !clock.server_time_known
+            && common.iat > clock.now.saturating_add(clock.leeway);
+        Rejection {
+            clock_suspect: suspect,
+            ..out.reject(code)
+        }
+    })?;
+
+    Ok(VerifiedAttestation {
+        summary: out.summary,
+        iat: common.iat,
+        exp: common.exp,
+        sub: common.sub,
+        nonce: common.nonce,
+        facts,
+        payload_segment: segments.payload.to_owned(),
+    })
+}
+
+/// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
+fn check_time(
+    claims: &claims::CommonClaims,
+    max_age: Option<u64>,
+    clock: Clock,
+) -> Result<(), Code> {
+    let Clock { now, leeway, .. } = clock;
+    // All values are at most 2^53, so these sums cannot overflow.
+    if claims.exp + leeway <= now {
+        return Err(Code::TokenExpired);
+    }
+    if claims.nbf.is_some_and(|nbf| nbf > now + leeway) || claims.iat > now + leeway {
+        return Err(Code::TokenNotYetValid);
+    }
+    if max_age.is_some_and(|max_age| claims.iat + max_age + leeway < now) {
+        return Err(Code::TokenTooOld);
+    }
+    Ok(())
+}
+
+/// Signature check only (the CLI's `verify`): framing, header, key binding and signature; no
+/// claims, any payload.
+///
+/// # Errors
+/// The stable code of the first check that failed.
+pub fn verify_signature_only(token: &str, key: &jwk::Key) -> Result<Vec<u8>, Code> {
+    let segments = compact::split(token)?;
+    let header = compact::parse_header(segments.header)?;
+    if header.alg != Some(key.alg) {
+        return Err(Code::AlgorithmNotAllowed);
+    }
+    if let (Some(wanted), Some(have)) = (&header.kid, &key.kid) {
+        if wanted != have {
+            return Err(Code::KeyUnknown);
+        }
+    }
+    let payload = base64url::decode(segments.payload.as_bytes()).ok_or(Code::TokenMalformed)?;
+    let signature_bytes =
+        base64url::decode(segments.signature.as_bytes()).ok_or(Code::TokenMalformed)?;
+    if signature::verify(key, segments.signing_input.as_bytes(), &signature_bytes) {
+        Ok(payload)
+    } else {
+        Err(Code::SignatureInvalid)
+    }
+}

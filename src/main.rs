@@ -1,0 +1,53 @@
+//! The `access-check` command-line tool (SPEC §8): `eval`, `verify`, `replay` (and, later,
+//! `serve`). Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
+//! invalid, 2 an input is unusable, with an `error:` line saying what and where.
+
+mod cli;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+access-check: verify eligibility attestations and explain access decisions
+
+usage:
+  access-check eval --policy FILE [--token JWS]... [--tokens FILE] [--tier ID]
+                    [--now SECS] [--server-time SECS] [--nonce N] [--lang TAG] [--text]
+  access-check eval --scenario FILE [--tier ID] [--lang TAG] [--text]
+  access-check verify --jwk FILE [--alg ALG] JWS
+  access-check replay CODE [--policy FILE] [--lang TAG] [--text]
+  access-check --version
+
+exit status: 0 report made / signature valid, 1 signature invalid, 2 unusable input";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let command = args.remove(0);
+    let result = match command.as_str() {
+        "eval" => cli::eval(args),
+        "verify" => cli::verify(args),
+        "replay" => cli::replay(args),
+        "serve" => Err("`serve` is not part of this build yet".to_owned()),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        "--version" | "-V" => {
+            println!("access-check {}", access_check::core::check::VERSION);
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!(
+            "unknown command {other:?}; try `access-check --help`"
+        )),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Shared by the integration tests and the scenario generator.
+pub mod demo;
+pub mod mint;
