@@ -37,22 +37,9 @@ fn sign(key: &DemoKey, typ: &str, claims: &Json) -> String {
 
 fn main() {
     let keys = keys();
-    let identity = |changes: &[(&str, Json)]| {
-        sign(
-            &keys.idv_es256,
-            IDENTITY,
-            &with(&identity_claims(), changes),
-        )
-    };
-    let location =
-        |changes: &[(&str, Json)]| sign(&keys.edge, LOCATION, &with(&location_claims(), changes));
-    let organization = |changes: &[(&str, Json)]| {
-        sign(
-            &keys.org,
-            ORGANIZATION,
-            &with(&organization_claims(), changes),
-        )
-    };
+    let identity = |changes: &[(&str, Json)]| sign(&keys.idv_es256, IDENTITY, &with(&identity_claims(), changes));
+    let location = |changes: &[(&str, Json)]| sign(&keys.edge, LOCATION, &with(&location_claims(), changes));
+    let organization = |changes: &[(&str, Json)]| sign(&keys.org, ORGANIZATION, &with(&organization_claims(), changes));
     let h1b = || {
         identity(&[
             ("us_person", "none".into()),
@@ -64,11 +51,7 @@ fn main() {
     let home = || location(&[]);
 
     const GRANTED_BOTH: [(&str, &str, &[&str]); 2] = [
-        (
-            "frontier",
-            "granted",
-            &["IDENTITY_ELIGIBLE", "LOCATION_ELIGIBLE"],
-        ),
+        ("frontier", "granted", &["IDENTITY_ELIGIBLE", "LOCATION_ELIGIBLE"]),
         ("standard", "granted", &["LOCATION_ELIGIBLE"]),
     ];
     const STANDARD_OK: (&str, &str, &[&str]) = ("standard", "granted", &["LOCATION_ELIGIBLE"]);
@@ -77,9 +60,7 @@ fn main() {
         // Change "none" to "citizen" in a signed non-US-person token, keep the signature.
         let token = h1b();
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-        let payload =
-            String::from_utf8(access_check::core::base64url::decode(parts[1].as_bytes()).unwrap())
-                .unwrap();
+        let payload = String::from_utf8(access_check::core::base64url::decode(parts[1].as_bytes()).unwrap()).unwrap();
         let forged = payload.replace("\"us_person\":\"none\"", "\"us_person\":\"citizen\"");
         assert_ne!(payload, forged);
         parts[1] = access_check::core::base64url::encode(forged.as_bytes());
@@ -197,23 +178,14 @@ fn main() {
 
     let policy = policy(&keys);
     let demo_keys = object([
-        (
-            "warning",
-            "DEMO ONLY. These private keys are public; never trust them outside this demo.".into(),
-        ),
+        ("warning", "DEMO ONLY. These private keys are public; never trust them outside this demo.".into()),
         (
             "keys",
             Json::Array(
-                [
-                    &keys.idv_es256,
-                    &keys.idv_ed25519,
-                    &keys.edge,
-                    &keys.org,
-                    &keys.untrusted,
-                ]
-                .iter()
-                .map(|k| k.private_jwk())
-                .collect(),
+                [&keys.idv_es256, &keys.idv_ed25519, &keys.edge, &keys.org, &keys.untrusted]
+                    .iter()
+                    .map(|k| k.private_jwk())
+                    .collect(),
             ),
         ),
     ]);
@@ -234,10 +206,7 @@ fn main() {
                         (*tier).to_owned(),
                         object([
                             ("outcome", (*outcome).into()),
-                            (
-                                "reasons",
-                                Json::Array(reasons.iter().map(|r| (*r).into()).collect()),
-                            ),
+                            ("reasons", Json::Array(reasons.iter().map(|r| (*r).into()).collect())),
                         ]),
                     )
                 })
@@ -246,17 +215,18 @@ fn main() {
         let mut members = vec![
             ("title".to_owned(), scenario.title.into()),
             ("description".to_owned(), scenario.description.into()),
-            ("demo_only".to_owned(), "Tokens here are signed with demo keys that anyone can use; they prove nothing outside this demo.".into()),
+            (
+                "demo_only".to_owned(),
+                "Tokens here are signed with demo keys that anyone can use; they prove nothing outside this demo."
+                    .into(),
+            ),
             ("now".to_owned(), scenario.now.into()),
         ];
         if let Some(server_time) = scenario.server_time {
             members.push(("server_time".to_owned(), server_time.into()));
         }
         members.extend([
-            (
-                "tokens".to_owned(),
-                Json::Array(scenario.tokens.iter().map(|t| t.as_str().into()).collect()),
-            ),
+            ("tokens".to_owned(), Json::Array(scenario.tokens.iter().map(|t| t.as_str().into()).collect())),
             ("expected".to_owned(), expected),
             ("policy".to_owned(), policy.clone()),
             ("demo_keys".to_owned(), demo_keys.clone()),

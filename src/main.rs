@@ -39,9 +39,7 @@ fn main() -> ExitCode {
             println!("access-check {}", access_check::core::check::VERSION);
             Ok(ExitCode::SUCCESS)
         }
-        other => Err(format!(
-            "unknown command {other:?}; try `access-check --help`"
-        )),
+        other => Err(format!("unknown command {other:?}; try `access-check --help`")),
     };
     match result {
         Ok(code) => code,

@@ -33,10 +33,8 @@ impl Scenario {
     /// # Errors
     /// The JSON path of the first problem (the policy's own paths are under `policy`).
     pub fn parse(text: &str) -> Result<Scenario, FieldError> {
-        let json = Json::parse(text).map_err(|error| FieldError {
-            path: String::new(),
-            message: format!("not valid JSON: {error}"),
-        })?;
+        let json = Json::parse(text)
+            .map_err(|error| FieldError { path: String::new(), message: format!("not valid JSON: {error}") })?;
         let root = Field::root(&json);
         let mut members = root.object()?;
         let title = members.required("title")?.short_string(200)?.to_owned();
@@ -50,11 +48,7 @@ impl Scenario {
         members.optional("demo_keys");
         let policy_field = members.required("policy")?;
         let policy = Policy::from_json(policy_field.json).map_err(|error| FieldError {
-            path: if error.path.is_empty() {
-                "policy".into()
-            } else {
-                format!("policy.{}", error.path)
-            },
+            path: if error.path.is_empty() { "policy".into() } else { format!("policy.{}", error.path) },
             message: error.message,
         })?;
         let tokens = members
@@ -64,22 +58,10 @@ impl Scenario {
             .map(|token| token.string().map(str::to_owned))
             .collect::<Result<Vec<_>, _>>()?;
         let now = members.required("now")?.uint(0..=MAX_SAFE_INTEGER)?;
-        let server_time = members
-            .optional("server_time")
-            .map(|f| f.uint(0..=MAX_SAFE_INTEGER))
-            .transpose()?;
-        let nonce = members
-            .optional("nonce")
-            .map(|f| f.short_string(512).map(str::to_owned))
-            .transpose()?;
-        let tier = members
-            .optional("tier")
-            .map(|f| f.short_string(64).map(str::to_owned))
-            .transpose()?;
-        let lang = members
-            .optional("lang")
-            .map(|f| f.short_string(35).map(str::to_owned))
-            .transpose()?;
+        let server_time = members.optional("server_time").map(|f| f.uint(0..=MAX_SAFE_INTEGER)).transpose()?;
+        let nonce = members.optional("nonce").map(|f| f.short_string(512).map(str::to_owned)).transpose()?;
+        let tier = members.optional("tier").map(|f| f.short_string(64).map(str::to_owned)).transpose()?;
+        let lang = members.optional("lang").map(|f| f.short_string(35).map(str::to_owned)).transpose()?;
         let expected_field = members.required("expected")?;
         let mut expected_members = expected_field.object()?;
         let mut expected = Vec::new();
@@ -89,9 +71,8 @@ impl Scenario {
             }
             let mut entry = field.object()?;
             let outcome_field = entry.required("outcome")?;
-            let outcome = Outcome::parse(outcome_field.string()?).ok_or_else(|| {
-                outcome_field.error("must be granted, blocked, action_required or error")
-            })?;
+            let outcome = Outcome::parse(outcome_field.string()?)
+                .ok_or_else(|| outcome_field.error("must be granted, blocked, action_required or error"))?;
             let reasons = entry
                 .required("reasons")?
                 .bounded_array(64, true)?
@@ -102,11 +83,7 @@ impl Scenario {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             entry.finish()?;
-            expected.push(Expected {
-                tier: tier_id.to_owned(),
-                outcome,
-                reasons,
-            });
+            expected.push(Expected { tier: tier_id.to_owned(), outcome, reasons });
         }
         members.finish()?;
         let request = Request {
@@ -118,12 +95,6 @@ impl Scenario {
             lang: lang.unwrap_or_else(|| "en".into()),
             fetched_jwks: Vec::new(),
         };
-        Ok(Scenario {
-            title,
-            description,
-            policy,
-            request,
-            expected,
-        })
+        Ok(Scenario { title, description, policy, request, expected })
     }
 }

@@ -30,9 +30,7 @@ fn load_policy(path: &str) -> Result<Policy, String> {
 
 /// The system clock: only the CLI and the server read it.
 fn system_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
 /// Tokens from a file: a JSON array of strings, `{"tokens": [..]}`, or one token per line.
@@ -44,9 +42,7 @@ fn tokens_from_file(path: &str) -> Result<Vec<String>, String> {
     }
     let json = Json::parse(trimmed).map_err(|error| format!("{path}: not valid JSON: {error}"))?;
     let list = match &json {
-        Json::Object(_) => json
-            .get("tokens")
-            .ok_or_else(|| format!("{path}: expected a \"tokens\" member"))?,
+        Json::Object(_) => json.get("tokens").ok_or_else(|| format!("{path}: expected a \"tokens\" member"))?,
         _ => &json,
     };
     match list {
@@ -54,9 +50,7 @@ fn tokens_from_file(path: &str) -> Result<Vec<String>, String> {
             .iter()
             .enumerate()
             .map(|(i, item)| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{path}: tokens[{i}] is not a string"))
+                item.as_str().map(str::to_owned).ok_or_else(|| format!("{path}: tokens[{i}] is not a string"))
             })
             .collect(),
         _ => Err(format!("{path}: expected an array of tokens")),
@@ -83,16 +77,15 @@ fn print_report(report: &Report, text: bool) {
 /// The report as plain text: the requested tier's explanation first, then the other tiers.
 fn render_text(report: &Report) -> String {
     let mut out = String::new();
-    let mut section =
-        |label: &str, outcome: &str, explanation: &access_check::core::explain::Explanation| {
-            out.push_str(&format!("[{outcome}] {label}: {}\n", explanation.headline));
-            for item in &explanation.items {
-                out.push_str(&format!("  - {item}\n"));
-            }
-            for remedy in &explanation.remedies {
-                out.push_str(&format!("  > {remedy}\n"));
-            }
-        };
+    let mut section = |label: &str, outcome: &str, explanation: &access_check::core::explain::Explanation| {
+        out.push_str(&format!("[{outcome}] {label}: {}\n", explanation.headline));
+        for item in &explanation.items {
+            out.push_str(&format!("  - {item}\n"));
+        }
+        for remedy in &explanation.remedies {
+            out.push_str(&format!("  > {remedy}\n"));
+        }
+    };
     match report.tier(&report.tier) {
         Some(tier) => section(&tier.label, tier.outcome.as_str(), &tier.explanation),
         None => section(&report.tier, report.outcome.as_str(), &report.explanation),
@@ -128,13 +121,7 @@ pub fn eval(items: Vec<String>) -> Result<ExitCode, String> {
             let scenario = scenario::load(&path)?;
             (scenario.policy, scenario.request)
         }
-        (None, Some(path)) => (
-            load_policy(&path)?,
-            Request {
-                now: system_now(),
-                ..Request::default()
-            },
-        ),
+        (None, Some(path)) => (load_policy(&path)?, Request { now: system_now(), ..Request::default() }),
         (Some(_), Some(_)) => return Err("give --policy or --scenario, not both".to_owned()),
         (None, None) => return Err("--policy FILE is required".to_owned()),
     };
@@ -158,10 +145,7 @@ pub fn eval(items: Vec<String>) -> Result<ExitCode, String> {
     if let Some(tier) = &request.tier {
         if policy.tier(tier).is_none() {
             let known: Vec<&str> = policy.tiers.iter().map(|t| t.id.as_str()).collect();
-            return Err(format!(
-                "--tier {tier:?}: the policy has no such tier (it has: {})",
-                known.join(", ")
-            ));
+            return Err(format!("--tier {tier:?}: the policy has no such tier (it has: {})", known.join(", ")));
         }
     }
     print_report(&check::check(&policy, &request), text);
@@ -174,9 +158,7 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
     let jwk_path = args.value("jwk")?.ok_or("--jwk FILE is required")?;
     let alg = match args.value("alg")? {
         Some(name) => Some(Algorithm::parse(&name).ok_or_else(|| {
-            format!(
-                "--alg {name:?}: supported algorithms are ES256, EdDSA, Ed25519, RS256 and PS256"
-            )
+            format!("--alg {name:?}: supported algorithms are ES256, EdDSA, Ed25519, RS256 and PS256")
         })?),
         None => None,
     };
@@ -184,22 +166,12 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
     let [jws] = positionals.as_slice() else {
         return Err("give exactly one JWS (or - to read it from standard input)".to_owned());
     };
-    let jws = if jws == "-" {
-        read("-")?.trim().to_owned()
-    } else {
-        jws.clone()
-    };
+    let jws = if jws == "-" { read("-")?.trim().to_owned() } else { jws.clone() };
     let jwk_text = read(&jwk_path)?;
-    let json =
-        Json::parse(&jwk_text).map_err(|error| format!("{jwk_path}: not valid JSON: {error}"))?;
+    let json = Json::parse(&jwk_text).map_err(|error| format!("{jwk_path}: not valid JSON: {error}"))?;
     let algorithms: Vec<Algorithm> = match alg {
         Some(alg) => vec![alg],
-        None => vec![
-            Algorithm::Es256,
-            Algorithm::EdDsa,
-            Algorithm::Rs256,
-            Algorithm::Ps256,
-        ],
+        None => vec![Algorithm::Es256, Algorithm::EdDsa, Algorithm::Rs256, Algorithm::Ps256],
     };
     let keys = if json.get("keys").is_some() {
         jwk::parse_jwks(&Field::root(&json), &algorithms)
@@ -214,9 +186,7 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
         .and_then(|header| header.kid);
     let key = match (&kid, keys.as_slice()) {
         (_, [only]) => Some(only),
-        (Some(kid), keys) => keys
-            .iter()
-            .find(|key| key.kid.as_deref() == Some(kid.as_str())),
+        (Some(kid), keys) => keys.iter().find(|key| key.kid.as_deref() == Some(kid.as_str())),
         (None, _) => None,
     };
     let result = match key {
@@ -241,18 +211,14 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
 /// `replay`: the report rebuilt from a support code.
 pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
     let mut args = Args::new(items);
-    let policy = args
-        .value("policy")?
-        .map(|path| load_policy(&path))
-        .transpose()?;
+    let policy = args.value("policy")?.map(|path| load_policy(&path)).transpose()?;
     let lang = args.value("lang")?;
     let text = args.flag("text");
     let positionals = args.positionals()?;
     let [code] = positionals.as_slice() else {
         return Err("give exactly one support code".to_owned());
     };
-    let report =
-        check::replay(code, policy.as_ref(), lang.as_deref()).map_err(|error| error.to_string())?;
+    let report = check::replay(code, policy.as_ref(), lang.as_deref()).map_err(|error| error.to_string())?;
     if let Some(info) = &report.replay {
         if info.policy_changed {
             eprintln!(

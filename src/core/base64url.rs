@@ -61,8 +61,7 @@ pub fn decode(text: &[u8]) -> Option<Vec<u8>> {
 /// Encodes without padding.
 pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    let symbol =
-        |index: u32| char::from(ALPHABET.get(index as usize & 63).copied().unwrap_or(b'A'));
+    let symbol = |index: u32| char::from(ALPHABET.get(index as usize & 63).copied().unwrap_or(b'A'));
     for chunk in bytes.chunks(3) {
         let mut n = 0u32;
         for (i, &byte) in chunk.iter().enumerate() {

@@ -13,9 +13,7 @@ use crate::core::policy::evaluate::{evaluate_tier, missing_code, Evidence, Outco
 use crate::core::policy::keys::{FetchedJwks, KeyRing};
 use crate::core::policy::Policy;
 use crate::core::remedy;
-use crate::core::report::{
-    CheckReport, ClockReport, ReplayInfo, Report, ReportError, TierReport, TokenReport,
-};
+use crate::core::report::{CheckReport, ClockReport, ReplayInfo, Report, ReportError, TierReport, TokenReport};
 use crate::core::support::{self, SupportRecord, TierRecord, TokenRecord};
 use crate::core::token::{self, Clock, Rejection, VerifiedAttestation};
 
@@ -86,23 +84,17 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
         request
             .tokens
             .iter()
-            .map(
-                |raw| match token::verify_attestation(raw, policy, &ring, clock) {
-                    Ok(attestation) => TokenState::Accepted(attestation),
-                    Err(rejection) => TokenState::Rejected(rejection),
-                },
-            )
+            .map(|raw| match token::verify_attestation(raw, policy, &ring, clock) {
+                Ok(attestation) => TokenState::Accepted(attestation),
+                Err(rejection) => TokenState::Rejected(rejection),
+            })
             .collect()
     };
     if let Some(nonce) = &request.nonce {
-        bind(&mut states, Code::NonceMismatch, |attestation| {
-            attestation.nonce() == Some(nonce.as_str())
-        });
+        bind(&mut states, Code::NonceMismatch, |attestation| attestation.nonce() == Some(nonce.as_str()));
     }
     if let Some(anchor) = subject_anchor(&states) {
-        bind(&mut states, Code::SubjectMismatch, |attestation| {
-            attestation.sub() == anchor
-        });
+        bind(&mut states, Code::SubjectMismatch, |attestation| attestation.sub() == anchor);
     }
     let used = winners(&states);
     let evidence = Evidence {
@@ -205,10 +197,7 @@ pub fn policy_error(error: &FieldError, request: &Request) -> Report {
     };
     let mut report = assemble(&record, None, Vec::new(), None);
     report.outcome = Outcome::Error;
-    report.error = Some(ReportError {
-        code: Code::PolicyInvalid,
-        message: error.to_string(),
-    });
+    report.error = Some(ReportError { code: Code::PolicyInvalid, message: error.to_string() });
     report.explanation = explain(
         &TierFacts {
             id: &record.tier,
@@ -229,20 +218,12 @@ pub fn policy_error(error: &FieldError, request: &Request) -> Report {
 ///
 /// # Errors
 /// The code's own problem, in words for the support agent.
-pub fn replay(
-    code: &str,
-    policy: Option<&Policy>,
-    lang: Option<&str>,
-) -> Result<Report, support::SupportCodeError> {
+pub fn replay(code: &str, policy: Option<&Policy>, lang: Option<&str>) -> Result<Report, support::SupportCodeError> {
     let mut record = support::decode(code)?;
     if let Some(lang) = lang {
         record.lang = Catalogue::negotiate(lang).lang().to_owned();
     }
-    let recorded_outcomes = record
-        .tiers
-        .iter()
-        .map(|tier| (tier.id.clone(), tier.outcome))
-        .collect();
+    let recorded_outcomes = record.tiers.iter().map(|tier| (tier.id.clone(), tier.outcome)).collect();
     let info = ReplayInfo {
         policy_given: policy.is_some(),
         policy_changed: policy.is_some_and(|policy| hash_prefix(policy) != record.policy_hash),
@@ -263,19 +244,12 @@ pub fn replay(
 
 fn hash_prefix(policy: &Policy) -> [u8; 8] {
     let mut prefix = [0u8; 8];
-    prefix
-        .iter_mut()
-        .zip(policy.hash.iter())
-        .for_each(|(p, h)| *p = *h);
+    prefix.iter_mut().zip(policy.hash.iter()).for_each(|(p, h)| *p = *h);
     prefix
 }
 
 fn first_tier(policy: &Policy) -> String {
-    policy
-        .tiers
-        .first()
-        .map(|tier| tier.id.clone())
-        .unwrap_or_default()
+    policy.tiers.first().map(|tier| tier.id.clone()).unwrap_or_default()
 }
 
 /// Rejects every accepted token that fails `holds`.
@@ -303,9 +277,7 @@ fn latest(states: &[TokenState], kind: Kind) -> Option<(usize, &VerifiedAttestat
         .iter()
         .enumerate()
         .filter_map(|(index, state)| match state {
-            TokenState::Accepted(attestation) if attestation.kind() == kind => {
-                Some((index, attestation))
-            }
+            TokenState::Accepted(attestation) if attestation.kind() == kind => Some((index, attestation)),
             _ => None,
         })
         .max_by(|(_, a), (_, b)| a.recency().cmp(&b.recency()))
@@ -321,10 +293,7 @@ fn subject_anchor(states: &[TokenState]) -> Option<String> {
 
 /// Indexes of the tokens chosen for their kinds.
 fn winners(states: &[TokenState]) -> Vec<usize> {
-    Kind::ALL
-        .iter()
-        .filter_map(|kind| latest(states, *kind).map(|(index, _)| index))
-        .collect()
+    Kind::ALL.iter().filter_map(|kind| latest(states, *kind).map(|(index, _)| index)).collect()
 }
 
 /// The facts of `kind`, or the code that explains their absence: the most advanced rejection
@@ -336,9 +305,7 @@ fn facts_of<T>(
     pick: impl Fn(&crate::core::facts::Facts) -> Option<T>,
 ) -> Result<T, Code> {
     let chosen = used.iter().find_map(|index| match states.get(*index) {
-        Some(TokenState::Accepted(attestation)) if attestation.kind() == kind => {
-            pick(attestation.facts())
-        }
+        Some(TokenState::Accepted(attestation)) if attestation.kind() == kind => pick(attestation.facts()),
         _ => None,
     });
     if let Some(facts) = chosen {
@@ -348,8 +315,7 @@ fn facts_of<T>(
         .iter()
         .filter_map(|state| match state {
             TokenState::Rejected(rejection)
-                if rejection.summary.kind == Some(kind)
-                    || rejection.code == Code::TooManyTokens =>
+                if rejection.summary.kind == Some(kind) || rejection.code == Code::TooManyTokens =>
             {
                 Some(rejection.code)
             }
@@ -378,11 +344,7 @@ fn decide(policy: &Policy, record: &mut SupportRecord) -> Vec<CheckReport> {
             }));
             let mut reasons = decision.reasons;
             reasons.extend(clock_reasons.iter().cloned());
-            TierRecord {
-                id: tier.id.clone(),
-                outcome: decision.outcome,
-                reasons,
-            }
+            TierRecord { id: tier.id.clone(), outcome: decision.outcome, reasons }
         })
         .collect();
     checks
@@ -395,11 +357,7 @@ fn clock_reasons(record: &SupportRecord) -> Vec<Reason> {
     if let Some(skew) = skew_seconds(record) {
         if skew.unsigned_abs() > record.leeway_seconds {
             let minutes = skew.unsigned_abs().div_ceil(60);
-            reasons.push(
-                Reason::new(Code::ClockSkew)
-                    .signed("skew_seconds", skew)
-                    .number("skew_minutes", minutes),
-            );
+            reasons.push(Reason::new(Code::ClockSkew).signed("skew_seconds", skew).number("skew_minutes", minutes));
         }
     }
     if record.tokens.iter().any(|token| token.clock_suspect) {
@@ -427,9 +385,7 @@ fn assemble(
             let label = policy
                 .and_then(|policy| policy.tier(&tier.id))
                 .map_or_else(|| tier.id.clone(), |t| t.label_in(&record.lang).to_owned());
-            let links = policy
-                .map(|policy| policy.links_for(&tier.id))
-                .unwrap_or_default();
+            let links = policy.map(|policy| policy.links_for(&tier.id)).unwrap_or_default();
             let remedies = remedy::remedies(&tier.reasons, &links);
             let actions: Vec<_> = remedies.iter().map(|remedy| remedy.action).collect();
             let explanation = explain(
@@ -460,11 +416,7 @@ fn assemble(
             let message = format!(
                 "the policy has no tier {:?} (it has: {})",
                 record.tier,
-                tiers
-                    .iter()
-                    .map(|tier| tier.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                tiers.iter().map(|tier| tier.id.as_str()).collect::<Vec<_>>().join(", ")
             );
             let reasons = [Reason::new(Code::TierUnknown)];
             let explanation = explain(
@@ -478,14 +430,7 @@ fn assemble(
                 &record.lang,
                 policy,
             );
-            (
-                Outcome::Error,
-                explanation,
-                Some(ReportError {
-                    code: Code::TierUnknown,
-                    message,
-                }),
-            )
+            (Outcome::Error, explanation, Some(ReportError { code: Code::TierUnknown, message }))
         }
     };
     let tokens = record
@@ -512,12 +457,7 @@ fn assemble(
         tokens,
         checks,
         explanation,
-        valid_until: record
-            .tokens
-            .iter()
-            .filter(|token| token.used)
-            .filter_map(|token| token.exp)
-            .min(),
+        valid_until: record.tokens.iter().filter(|token| token.used).filter_map(|token| token.exp).min(),
         clock: ClockReport {
             now: record.now,
             server_time: record.server_time,

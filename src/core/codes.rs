@@ -110,10 +110,7 @@ impl Code {
     pub fn is_satisfied_fact(self) -> bool {
         matches!(
             self,
-            Code::IdentityEligible
-                | Code::LocationEligible
-                | Code::OrganizationEligible
-                | Code::AuthorizationValid
+            Code::IdentityEligible | Code::LocationEligible | Code::OrganizationEligible | Code::AuthorizationValid
         )
     }
 }

@@ -23,10 +23,7 @@ impl Country {
     /// The code spelled exactly `text` (upper case), if ISO 3166-1 assigns it.
     pub fn parse(text: &str) -> Option<Country> {
         let bytes: [u8; 2] = text.as_bytes().try_into().ok()?;
-        let known = ISO_3166_1
-            .as_bytes()
-            .chunks_exact(2)
-            .any(|code| code == bytes);
+        let known = ISO_3166_1.as_bytes().chunks_exact(2).any(|code| code == bytes);
         known.then_some(Country(bytes))
     }
 
@@ -57,9 +54,7 @@ impl Region {
         let (country, subdivision) = text.split_once('-')?;
         Country::parse(country)?;
         let well_formed = (1..=3).contains(&subdivision.len())
-            && subdivision
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+            && subdivision.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
         well_formed.then(|| Region(text.to_owned()))
     }
 
@@ -245,9 +240,6 @@ mod tests {
 
     #[test]
     fn choices_read_as_a_sentence() {
-        assert_eq!(
-            Entity::choices(),
-            "\"us_entity\", \"foreign_subsidiary\" or \"foreign_entity\""
-        );
+        assert_eq!(Entity::choices(), "\"us_entity\", \"foreign_subsidiary\" or \"foreign_entity\"");
     }
 }

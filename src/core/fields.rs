@@ -43,25 +43,16 @@ pub fn quoted(text: &str) -> String {
 
 impl<'a> Field<'a> {
     pub fn root(json: &'a Json) -> Self {
-        Field {
-            json,
-            path: String::new(),
-        }
+        Field { json, path: String::new() }
     }
 
     /// Shifts the path under a prefix, e.g. `issuers[0].jwks` for a JWKS read on its own.
     pub fn under(json: &'a Json, path: &str) -> Self {
-        Field {
-            json,
-            path: path.to_owned(),
-        }
+        Field { json, path: path.to_owned() }
     }
 
     pub fn error(&self, message: impl Into<String>) -> FieldError {
-        FieldError {
-            path: self.path.clone(),
-            message: message.into(),
-        }
+        FieldError { path: self.path.clone(), message: message.into() }
     }
 
     fn expected(&self, what: &str) -> FieldError {
@@ -79,11 +70,7 @@ impl<'a> Field<'a> {
     /// An object whose members are read one by one; see [`Members::finish`].
     pub fn object(&self) -> Result<Members<'a>, FieldError> {
         match self.json {
-            Json::Object(members) => Ok(Members {
-                path: self.path.clone(),
-                members,
-                used: vec![false; members.len()],
-            }),
+            Json::Object(members) => Ok(Members { path: self.path.clone(), members, used: vec![false; members.len()] }),
             _ => Err(self.expected("an object")),
         }
     }
@@ -93,30 +80,20 @@ impl<'a> Field<'a> {
             Json::Array(items) => Ok(items
                 .iter()
                 .enumerate()
-                .map(|(i, json)| Field {
-                    json,
-                    path: format!("{}[{i}]", self.path),
-                })
+                .map(|(i, json)| Field { json, path: format!("{}[{i}]", self.path) })
                 .collect()),
             _ => Err(self.expected("an array")),
         }
     }
 
     /// An array of at most `max` items, and at least one unless `allow_empty`.
-    pub fn bounded_array(
-        &self,
-        max: usize,
-        allow_empty: bool,
-    ) -> Result<Vec<Field<'a>>, FieldError> {
+    pub fn bounded_array(&self, max: usize, allow_empty: bool) -> Result<Vec<Field<'a>>, FieldError> {
         let items = self.array()?;
         if items.is_empty() && !allow_empty {
             return Err(self.error("must not be empty"));
         }
         if items.len() > max {
-            return Err(self.error(format!(
-                "has {} items; at most {max} are allowed",
-                items.len()
-            )));
+            return Err(self.error(format!("has {} items; at most {max} are allowed", items.len())));
         }
         Ok(items)
     }
@@ -149,11 +126,7 @@ impl<'a> Field<'a> {
         match self.json {
             Json::Number(raw) => match self.json.as_safe_uint() {
                 Some(n) if range.contains(&n) => Ok(n),
-                _ => Err(self.error(format!(
-                    "{raw} is not a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                ))),
+                _ => Err(self.error(format!("{raw} is not a whole number from {} to {}", range.start(), range.end()))),
             },
             _ => Err(self.expected("a whole number")),
         }
@@ -200,10 +173,7 @@ impl<'a> Members<'a> {
             *used = true;
         }
         let (_, json) = self.members.get(index)?;
-        Some(Field {
-            json,
-            path: self.field(name),
-        })
+        Some(Field { json, path: self.field(name) })
     }
 
     pub fn required(&mut self, name: &str) -> Result<Field<'a>, FieldError> {
@@ -220,13 +190,7 @@ impl<'a> Members<'a> {
             if let Some(used) = self.used.get_mut(i) {
                 if !*used {
                     *used = true;
-                    out.push((
-                        name.as_str(),
-                        Field {
-                            json,
-                            path: self.field(name),
-                        },
-                    ));
+                    out.push((name.as_str(), Field { json, path: self.field(name) }));
                 }
             }
         }
@@ -235,16 +199,11 @@ impl<'a> Members<'a> {
 
     /// Refuses any member that was not read.
     pub fn finish(self) -> Result<(), FieldError> {
-        let unknown = self
-            .members
-            .iter()
-            .zip(&self.used)
-            .find(|(_, used)| !**used);
+        let unknown = self.members.iter().zip(&self.used).find(|(_, used)| !**used);
         match unknown {
-            Some(((name, _), _)) => Err(FieldError {
-                path: self.field(name),
-                message: "is not a known field".to_owned(),
-            }),
+            Some(((name, _), _)) => {
+                Err(FieldError { path: self.field(name), message: "is not a known field".to_owned() })
+            }
             None => Ok(()),
         }
     }

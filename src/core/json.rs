@@ -41,10 +41,7 @@ impl Json {
     /// # Errors
     /// Syntax errors, duplicate member names, nesting deeper than [`MAX_DEPTH`], lone surrogates.
     pub fn parse(text: &str) -> Result<Json, JsonError> {
-        let mut parser = Parser {
-            bytes: text.as_bytes(),
-            pos: 0,
-        };
+        let mut parser = Parser { bytes: text.as_bytes(), pos: 0 };
         parser.skip_whitespace();
         let value = parser.value(0)?;
         parser.skip_whitespace();
@@ -183,12 +180,7 @@ impl<T: Into<Json>> From<Option<T>> for Json {
 
 /// Builds an object from `(name, value)` pairs; the caller guarantees unique names.
 pub fn object<const N: usize>(members: [(&str, Json); N]) -> Json {
-    Json::Object(
-        members
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-    )
+    Json::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// `2^53 - 1`: the largest integer every JSON implementation (JavaScript included) keeps exact.
@@ -227,10 +219,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn error(&self, message: &'static str) -> JsonError {
-        JsonError {
-            offset: self.pos,
-            message,
-        }
+        JsonError { offset: self.pos, message }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -285,10 +274,7 @@ impl Parser<'_> {
             let name_offset = self.pos;
             let name = self.string()?;
             if members.iter().any(|(existing, _)| *existing == name) {
-                return Err(JsonError {
-                    offset: name_offset,
-                    message: "duplicate member name",
-                });
+                return Err(JsonError { offset: name_offset, message: "duplicate member name" });
             }
             self.skip_whitespace();
             if self.peek() != Some(b':') {
@@ -412,9 +398,7 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let escaped = self
-                        .peek()
-                        .ok_or_else(|| self.error("unterminated string"))?;
+                    let escaped = self.peek().ok_or_else(|| self.error("unterminated string"))?;
                     self.pos += 1;
                     match escaped {
                         b'"' => out.push('"'),
@@ -481,32 +465,15 @@ mod tests {
     #[test]
     fn keeps_numbers_exact() {
         let parsed = Json::parse(r#"[1, 1.0, 1e20, -1, 9007199254740991, 9007199254740992]"#);
-        let Ok(Json::Array(items)) = parsed else {
-            panic!("not parsed")
-        };
+        let Ok(Json::Array(items)) = parsed else { panic!("not parsed") };
         let ints: Vec<Option<u64>> = items.iter().map(Json::as_safe_uint).collect();
-        assert_eq!(
-            ints,
-            [Some(1), None, None, None, Some(MAX_SAFE_INTEGER), None]
-        );
+        assert_eq!(ints, [Some(1), None, None, None, Some(MAX_SAFE_INTEGER), None]);
     }
 
     #[test]
     fn rejects_bad_syntax() {
-        for bad in [
-            "",
-            "{",
-            "[1,]",
-            "{\"a\"}",
-            "01",
-            "1.",
-            "-",
-            "\"\\x\"",
-            "\"a\u{1}\"",
-            "nul",
-            "[1] x",
-            "\"\\ud800\"",
-        ] {
+        for bad in ["", "{", "[1,]", "{\"a\"}", "01", "1.", "-", "\"\\x\"", "\"a\u{1}\"", "nul", "[1] x", "\"\\ud800\""]
+        {
             assert!(Json::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

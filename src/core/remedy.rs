@@ -28,18 +28,16 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::ClaimInvalid
         | Code::SubjectMismatch => renew(reason),
         Code::NonceMismatch | Code::TooManyTokens | Code::KeysUnavailable => Some(Action::Retry),
-        Code::TokenNotYetValid | Code::ClockSkew | Code::ClockSkewSuspected => {
-            Some(Action::FixClock)
-        }
+        Code::TokenNotYetValid | Code::ClockSkew | Code::ClockSkewSuspected => Some(Action::FixClock),
         Code::IdentityMissing
         | Code::IdentityAssuranceTooLow
         | Code::IdentityVerificationStale
         | Code::CitizenshipRequired => Some(Action::VerifyIdentity),
         Code::LocationMissing => Some(Action::RefreshLocation),
         Code::AnonymizerDetected => Some(Action::DisableAnonymizer),
-        Code::OrganizationMissing
-        | Code::AuthorizationMissing
-        | Code::OrganizationEntityNotAllowed => Some(Action::ContactOrganization),
+        Code::OrganizationMissing | Code::AuthorizationMissing | Code::OrganizationEntityNotAllowed => {
+            Some(Action::ContactOrganization)
+        }
         // The site's configuration, or nothing the user can change themselves.
         Code::TokenTypeUnknown
         | Code::AlgorithmNotAllowed
@@ -54,10 +52,7 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::RestrictedParty
         | Code::PolicyInvalid
         | Code::TierUnknown => Some(Action::ContactSupport),
-        Code::IdentityEligible
-        | Code::LocationEligible
-        | Code::OrganizationEligible
-        | Code::AuthorizationValid => None,
+        Code::IdentityEligible | Code::LocationEligible | Code::OrganizationEligible | Code::AuthorizationValid => None,
     }
 }
 

@@ -110,38 +110,22 @@ impl Report {
         object([
             ("outcome", self.outcome.as_str().into()),
             ("tier", self.tier.as_str().into()),
-            (
-                "tiers",
-                Json::Array(self.tiers.iter().map(TierReport::to_json).collect()),
-            ),
-            (
-                "tokens",
-                Json::Array(self.tokens.iter().map(TokenReport::to_json).collect()),
-            ),
-            (
-                "checks",
-                Json::Array(self.checks.iter().map(CheckReport::to_json).collect()),
-            ),
+            ("tiers", Json::Array(self.tiers.iter().map(TierReport::to_json).collect())),
+            ("tokens", Json::Array(self.tokens.iter().map(TokenReport::to_json).collect())),
+            ("checks", Json::Array(self.checks.iter().map(CheckReport::to_json).collect())),
             ("explanation", explanation_json(&self.explanation)),
             ("valid_until", self.valid_until.into()),
             ("clock", self.clock.to_json()),
             ("policy_version", self.policy_version.clone().into()),
             ("support_code", self.support_code.as_str().into()),
-            (
-                "error",
-                self.error.as_ref().map_or(Json::Null, ReportError::to_json),
-            ),
-            (
-                "replay",
-                self.replay.as_ref().map_or(Json::Null, ReplayInfo::to_json),
-            ),
+            ("error", self.error.as_ref().map_or(Json::Null, ReportError::to_json)),
+            ("replay", self.replay.as_ref().map_or(Json::Null, ReplayInfo::to_json)),
         ])
     }
 }
 
 fn explanation_json(explanation: &Explanation) -> Json {
-    let texts =
-        |items: &[String]| Json::Array(items.iter().map(|item| item.as_str().into()).collect());
+    let texts = |items: &[String]| Json::Array(items.iter().map(|item| item.as_str().into()).collect());
     object([
         ("lang", explanation.lang.as_str().into()),
         ("headline", explanation.headline.as_str().into()),
@@ -159,17 +143,12 @@ pub fn reason_json(reason: &Reason) -> Json {
             let value = match value {
                 Param::Text(text) => text.as_str().into(),
                 Param::Number(n) => Json::from(*n),
-                Param::List(items) => {
-                    Json::Array(items.iter().map(|item| item.as_str().into()).collect())
-                }
+                Param::List(items) => Json::Array(items.iter().map(|item| item.as_str().into()).collect()),
             };
             ((*name).to_owned(), value)
         })
         .collect();
-    object([
-        ("code", reason.code.as_str().into()),
-        ("params", Json::Object(params)),
-    ])
+    object([("code", reason.code.as_str().into()), ("params", Json::Object(params))])
 }
 
 impl TierReport {
@@ -178,14 +157,8 @@ impl TierReport {
             ("id", self.id.as_str().into()),
             ("label", self.label.as_str().into()),
             ("outcome", self.outcome.as_str().into()),
-            (
-                "reasons",
-                Json::Array(self.reasons.iter().map(reason_json).collect()),
-            ),
-            (
-                "remedies",
-                Json::Array(self.remedies.iter().map(Remedy::to_json).collect()),
-            ),
+            ("reasons", Json::Array(self.reasons.iter().map(reason_json).collect())),
+            ("remedies", Json::Array(self.remedies.iter().map(Remedy::to_json).collect())),
             ("explanation", explanation_json(&self.explanation)),
         ])
     }
@@ -193,10 +166,7 @@ impl TierReport {
 
 impl Remedy {
     fn to_json(&self) -> Json {
-        object([
-            ("action", self.action.as_str().into()),
-            ("url", self.url.clone().into()),
-        ])
+        object([("action", self.action.as_str().into()), ("url", self.url.clone().into())])
     }
 }
 
@@ -210,15 +180,7 @@ impl TokenReport {
             ("alg", self.alg.clone().into()),
             ("iat", self.iat.into()),
             ("exp", self.exp.into()),
-            (
-                "status",
-                if self.code.is_none() {
-                    "accepted"
-                } else {
-                    "rejected"
-                }
-                .into(),
-            ),
+            ("status", if self.code.is_none() { "accepted" } else { "rejected" }.into()),
             ("code", self.code.map(Code::as_str).into()),
             ("used", self.used.into()),
             ("detail", self.detail.clone().into()),
@@ -250,10 +212,7 @@ impl ClockReport {
 
 impl ReportError {
     fn to_json(&self) -> Json {
-        object([
-            ("code", self.code.as_str().into()),
-            ("message", self.message.as_str().into()),
-        ])
+        object([("code", self.code.as_str().into()), ("message", self.message.as_str().into())])
     }
 }
 
@@ -262,20 +221,12 @@ impl ReplayInfo {
         let outcomes = self
             .recorded_outcomes
             .iter()
-            .map(|(tier, outcome)| {
-                object([
-                    ("tier", tier.as_str().into()),
-                    ("outcome", outcome.as_str().into()),
-                ])
-            })
+            .map(|(tier, outcome)| object([("tier", tier.as_str().into()), ("outcome", outcome.as_str().into())]))
             .collect();
         object([
             ("policy_given", self.policy_given.into()),
             ("policy_changed", self.policy_changed.into()),
-            (
-                "recorded_policy_version",
-                self.recorded_policy_version.as_str().into(),
-            ),
+            ("recorded_policy_version", self.recorded_policy_version.as_str().into()),
             ("recorded_outcomes", Json::Array(outcomes)),
             ("widget_version", self.widget_version.as_str().into()),
             ("subject_hash", self.subject_hash.clone().into()),

@@ -13,8 +13,8 @@
 use crate::core::base64url;
 use crate::core::codes::Code;
 use crate::core::facts::{
-    Anonymizer, AuthorizationFacts, Country, Entity, IdentityFacts, Kind, LocationFacts,
-    OrganizationFacts, Region, UsPerson,
+    Anonymizer, AuthorizationFacts, Country, Entity, IdentityFacts, Kind, LocationFacts, OrganizationFacts, Region,
+    UsPerson,
 };
 use crate::core::policy::evaluate::{Evidence, Outcome, Param, Reason};
 use sha2::{Digest, Sha256};
@@ -139,8 +139,7 @@ pub fn encode(record: &SupportRecord) -> String {
         w.varint(facts.verified_day);
         w.option(facts.citizenships.as_deref(), |w, list| {
             w.count(list.len());
-            list.iter()
-                .for_each(|country| w.0.extend_from_slice(&country.bytes()));
+            list.iter().for_each(|country| w.0.extend_from_slice(&country.bytes()));
         });
     });
     w.slot(&record.evidence.location, |w, facts| {
@@ -167,10 +166,7 @@ pub fn encode(record: &SupportRecord) -> String {
             w.byte(reason.code.index());
             w.count(reason.params.len());
             for (name, value) in &reason.params {
-                let index = PARAM_NAMES
-                    .iter()
-                    .position(|known| known == name)
-                    .unwrap_or(usize::from(u8::MAX));
+                let index = PARAM_NAMES.iter().position(|known| known == name).unwrap_or(usize::from(u8::MAX));
                 w.byte(u8::try_from(index).unwrap_or(u8::MAX));
                 match value {
                     Param::Text(text) => {
@@ -196,11 +192,7 @@ pub fn encode(record: &SupportRecord) -> String {
 }
 
 fn outcome_index(outcome: Outcome) -> u8 {
-    Outcome::ALL
-        .iter()
-        .position(|o| *o == outcome)
-        .and_then(|i| u8::try_from(i).ok())
-        .unwrap_or(u8::MAX)
+    Outcome::ALL.iter().position(|o| *o == outcome).and_then(|i| u8::try_from(i).ok()).unwrap_or(u8::MAX)
 }
 
 /// Decodes a pasted support code. Surrounding whitespace is forgiven; nothing else is.
@@ -213,30 +205,17 @@ pub fn decode(code: &str) -> Result<SupportRecord, SupportCodeError> {
     if code.len() > MAX_CODE_CHARS {
         return Err(SupportCodeError("the support code is too long"));
     }
-    let body = code
-        .strip_prefix(PREFIX)
-        .ok_or(SupportCodeError("a support code starts with \"AC1-\""))?;
-    let bytes = base64url::decode(body.as_bytes()).ok_or(SupportCodeError(
-        "the support code is damaged: it has characters a code never has",
-    ))?;
-    let split = bytes
-        .len()
-        .checked_sub(CHECKSUM_BYTES)
-        .ok_or(SupportCodeError("the support code is too short"))?;
+    let body = code.strip_prefix(PREFIX).ok_or(SupportCodeError("a support code starts with \"AC1-\""))?;
+    let bytes = base64url::decode(body.as_bytes())
+        .ok_or(SupportCodeError("the support code is damaged: it has characters a code never has"))?;
+    let split = bytes.len().checked_sub(CHECKSUM_BYTES).ok_or(SupportCodeError("the support code is too short"))?;
     let (payload, checksum) = bytes.split_at(split);
     if Sha256::digest(payload).get(..CHECKSUM_BYTES) != Some(checksum) {
-        return Err(SupportCodeError(
-            "the support code is damaged (its checksum does not match); copy it again",
-        ));
+        return Err(SupportCodeError("the support code is damaged (its checksum does not match); copy it again"));
     }
-    let mut r = Reader {
-        bytes: payload,
-        pos: 0,
-    };
+    let mut r = Reader { bytes: payload, pos: 0 };
     if r.byte()? != FORMAT_VERSION {
-        return Err(SupportCodeError(
-            "the support code was made by a version this one cannot read",
-        ));
+        return Err(SupportCodeError("the support code was made by a version this one cannot read"));
     }
     let record = read_record(&mut r)?;
     if r.pos != payload.len() {
@@ -302,33 +281,19 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
         let restricted_party = r.bool()?;
         let mut authorizations = Vec::new();
         for _ in 0..r.count(MAX_ITEMS)? {
-            authorizations.push(AuthorizationFacts {
-                kind: r.string()?,
-                tiers: r.strings()?,
-                exp: r.varint()?,
-            });
+            authorizations.push(AuthorizationFacts { kind: r.string()?, tiers: r.strings()?, exp: r.varint()? });
         }
-        Ok(OrganizationFacts {
-            entity,
-            restricted_party,
-            authorizations,
-        })
+        Ok(OrganizationFacts { entity, restricted_party, authorizations })
     })?;
     let mut tiers = Vec::new();
     for _ in 0..r.count(32)? {
         let id = r.string()?;
-        let outcome = Outcome::ALL
-            .get(usize::from(r.byte()?))
-            .copied()
-            .ok_or(INVALID)?;
+        let outcome = Outcome::ALL.get(usize::from(r.byte()?)).copied().ok_or(INVALID)?;
         let mut reasons = Vec::new();
         for _ in 0..r.count(MAX_ITEMS)? {
             let mut reason = Reason::new(Code::from_index(r.byte()?).ok_or(INVALID)?);
             for _ in 0..r.count(8)? {
-                let name = PARAM_NAMES
-                    .get(usize::from(r.byte()?))
-                    .copied()
-                    .ok_or(INVALID)?;
+                let name = PARAM_NAMES.get(usize::from(r.byte()?)).copied().ok_or(INVALID)?;
                 let value = match r.byte()? {
                     0 => Param::Text(r.string()?),
                     1 => {
@@ -342,11 +307,7 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
             }
             reasons.push(reason);
         }
-        tiers.push(TierRecord {
-            id,
-            outcome,
-            reasons,
-        });
+        tiers.push(TierRecord { id, outcome, reasons });
     }
     Ok(SupportRecord {
         widget_version,
@@ -359,11 +320,7 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
         lang,
         subject_hash,
         tokens,
-        evidence: Evidence {
-            identity,
-            location,
-            organization,
-        },
+        evidence: Evidence { identity, location, organization },
         tiers,
     })
 }
@@ -464,11 +421,7 @@ impl<'a> Reader<'a> {
                 if byte == 0 && shift > 0 {
                     return Err(INVALID);
                 }
-                return if value <= crate::core::json::MAX_SAFE_INTEGER {
-                    Ok(value)
-                } else {
-                    Err(INVALID)
-                };
+                return if value <= crate::core::json::MAX_SAFE_INTEGER { Ok(value) } else { Err(INVALID) };
             }
         }
         Err(INVALID)
@@ -485,9 +438,7 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Result<String, SupportCodeError> {
         let len = self.count(MAX_STRING_BYTES)?;
         let bytes = self.take(len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| INVALID)
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| INVALID)
     }
 
     fn strings(&mut self) -> Result<Vec<String>, SupportCodeError> {
@@ -496,10 +447,7 @@ impl<'a> Reader<'a> {
 
     fn country(&mut self) -> Result<Country, SupportCodeError> {
         let bytes = self.take(2)?;
-        std::str::from_utf8(bytes)
-            .ok()
-            .and_then(Country::parse)
-            .ok_or(INVALID)
+        std::str::from_utf8(bytes).ok().and_then(Country::parse).ok_or(INVALID)
     }
 
     fn option<T>(

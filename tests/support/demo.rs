@@ -70,11 +70,7 @@ pub fn policy(keys: &Keys) -> Json {
     // Attach the public keys.
     if let Json::Object(members) = &mut policy {
         if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
-            let sets = [
-                jwks(&[&keys.idv_es256, &keys.idv_ed25519]),
-                jwks(&[&keys.edge]),
-                jwks(&[&keys.org]),
-            ];
+            let sets = [jwks(&[&keys.idv_es256, &keys.idv_ed25519]), jwks(&[&keys.edge]), jwks(&[&keys.org])];
             for (issuer, set) in issuers.iter_mut().zip(sets) {
                 if let Json::Object(fields) = issuer {
                     fields.push(("jwks".into(), set));
@@ -112,10 +108,7 @@ pub fn identity_claims() -> Json {
 /// Location claims: the US, no anonymizer; issued a minute ago, valid ten minutes.
 pub fn location_claims() -> Json {
     let mut members = common(EDGE, NOW - 60, NOW + 540);
-    members.extend([
-        ("country".into(), "US".into()),
-        ("anonymizer".into(), "none".into()),
-    ]);
+    members.extend([("country".into(), "US".into()), ("anonymizer".into(), "none".into())]);
     Json::Object(members)
 }
 
@@ -138,10 +131,7 @@ pub fn authorization(tiers: &[&str]) -> Json {
     object([
         ("id", "DEL-2026-0042".into()),
         ("kind", "deemed_export_license".into()),
-        (
-            "tiers",
-            Json::Array(tiers.iter().map(|t| (*t).into()).collect()),
-        ),
+        ("tiers", Json::Array(tiers.iter().map(|t| (*t).into()).collect())),
         ("exp", (NOW + 365 * DAY).into()),
     ])
 }

@@ -2,13 +2,7 @@
 //! anyone can sign with them. Never trust these keys outside tests and the demo.
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test support"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test support")]
 
 use access_check::core::base64url;
 use access_check::core::json::{object, Json};
@@ -32,13 +26,8 @@ fn seed(label: &str) -> [u8; 32] {
 
 impl DemoKey {
     pub fn es256(kid: &str) -> DemoKey {
-        let key =
-            p256::ecdsa::SigningKey::from_bytes(&seed(kid).into()).expect("seed is a valid scalar");
-        DemoKey {
-            kid: kid.to_owned(),
-            alg: "ES256",
-            signer: Signer::Es256(key),
-        }
+        let key = p256::ecdsa::SigningKey::from_bytes(&seed(kid).into()).expect("seed is a valid scalar");
+        DemoKey { kid: kid.to_owned(), alg: "ES256", signer: Signer::Es256(key) }
     }
 
     pub fn ed25519(kid: &str) -> DemoKey {
@@ -70,19 +59,14 @@ impl DemoKey {
                 ("kid", self.kid.as_str().into()),
                 ("alg", "EdDSA".into()),
                 ("use", "sig".into()),
-                (
-                    "x",
-                    base64url::encode(key.verifying_key().as_bytes()).into(),
-                ),
+                ("x", base64url::encode(key.verifying_key().as_bytes()).into()),
             ]),
         }
     }
 
     /// The private JWK (for the scenario files' demo-only section).
     pub fn private_jwk(&self) -> Json {
-        let Json::Object(mut members) = self.public_jwk() else {
-            unreachable!()
-        };
+        let Json::Object(mut members) = self.public_jwk() else { unreachable!() };
         let d = match &self.signer {
             Signer::Es256(key) => base64url::encode(&key.to_bytes()),
             Signer::Ed25519(key) => base64url::encode(key.as_bytes()),
@@ -121,27 +105,18 @@ impl DemoKey {
 
     /// The usual header: `alg`, `typ` and `kid`.
     pub fn header(&self, typ: &str) -> Json {
-        object([
-            ("alg", self.alg.into()),
-            ("typ", typ.into()),
-            ("kid", self.kid.as_str().into()),
-        ])
+        object([("alg", self.alg.into()), ("typ", typ.into()), ("kid", self.kid.as_str().into())])
     }
 }
 
 /// A JWKS of public keys.
 pub fn jwks(keys: &[&DemoKey]) -> Json {
-    object([(
-        "keys",
-        Json::Array(keys.iter().map(|key| key.public_jwk()).collect()),
-    )])
+    object([("keys", Json::Array(keys.iter().map(|key| key.public_jwk()).collect()))])
 }
 
 /// Adds or replaces members of an object.
 pub fn with(base: &Json, changes: &[(&str, Json)]) -> Json {
-    let Json::Object(mut members) = base.clone() else {
-        panic!("not an object")
-    };
+    let Json::Object(mut members) = base.clone() else { panic!("not an object") };
     for (name, value) in changes {
         match members.iter_mut().find(|(key, _)| key == name) {
             Some((_, existing)) => *existing = value.clone(),
@@ -153,15 +128,8 @@ pub fn with(base: &Json, changes: &[(&str, Json)]) -> Json {
 
 /// Removes members of an object.
 pub fn without(base: &Json, names: &[&str]) -> Json {
-    let Json::Object(members) = base.clone() else {
-        panic!("not an object")
-    };
-    Json::Object(
-        members
-            .into_iter()
-            .filter(|(key, _)| !names.contains(&key.as_str()))
-            .collect(),
-    )
+    let Json::Object(members) = base.clone() else { panic!("not an object") };
+    Json::Object(members.into_iter().filter(|(key, _)| !names.contains(&key.as_str())).collect())
 }
 
 /// Parses JSON written in a test.

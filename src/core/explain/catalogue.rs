@@ -19,12 +19,7 @@ fn loaded() -> &'static [Catalogue] {
             .iter()
             // A catalogue that does not parse is left out (English fallbacks fill in); the
             // catalogue tests make sure none ships like that.
-            .filter_map(|(lang, text)| {
-                Json::parse(text).ok().map(|json| Catalogue {
-                    lang: (*lang).to_owned(),
-                    json,
-                })
-            })
+            .filter_map(|(lang, text)| Json::parse(text).ok().map(|json| Catalogue { lang: (*lang).to_owned(), json }))
             .collect()
     })
 }
@@ -51,12 +46,7 @@ impl Catalogue {
         Catalogue::get(&lang)
             .or_else(|| Catalogue::get(&primary))
             .or_else(Catalogue::english)
-            .unwrap_or_else(|| {
-                EMPTY.get_or_init(|| Catalogue {
-                    lang: "en".into(),
-                    json: Json::Object(Vec::new()),
-                })
-            })
+            .unwrap_or_else(|| EMPTY.get_or_init(|| Catalogue { lang: "en".into(), json: Json::Object(Vec::new()) }))
     }
 
     pub fn lang(&self) -> &str {
@@ -65,18 +55,11 @@ impl Catalogue {
 
     /// `ltr` or `rtl`, for the element's `dir` attribute.
     pub fn direction(&self) -> &str {
-        self.json
-            .get("direction")
-            .and_then(Json::as_str)
-            .unwrap_or("ltr")
+        self.json.get("direction").and_then(Json::as_str).unwrap_or("ltr")
     }
 
     fn text(&self, section: &str, key: &str) -> Option<String> {
-        self.json
-            .get(section)?
-            .get(key)?
-            .as_str()
-            .map(str::to_owned)
+        self.json.get(section)?.get(key)?.as_str().map(str::to_owned)
     }
 
     pub fn headline(&self, outcome: &str) -> Option<String> {
@@ -93,12 +76,10 @@ impl Catalogue {
 
     /// The words for a claim value (`anonymizer.vpn` → "a VPN"); the value itself otherwise.
     pub fn value(&self, param: &str, value: &str) -> String {
-        self.text("values", &format!("{param}.{value}"))
-            .unwrap_or_else(|| value.to_owned())
+        self.text("values", &format!("{param}.{value}")).unwrap_or_else(|| value.to_owned())
     }
 
     pub fn list_separator(&self) -> String {
-        self.text("values", "list.separator")
-            .unwrap_or_else(|| ", ".to_owned())
+        self.text("values", "list.separator").unwrap_or_else(|| ", ".to_owned())
     }
 }

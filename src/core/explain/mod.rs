@@ -36,8 +36,7 @@ pub struct TierFacts<'a> {
 pub fn explain(tier: &TierFacts<'_>, lang: &str, policy: Option<&Policy>) -> Explanation {
     let catalogue = Catalogue::negotiate(lang);
     let english = Catalogue::english();
-    let fill =
-        |template: &str, reason: Option<&Reason>| fill(template, reason, tier.label, catalogue);
+    let fill = |template: &str, reason: Option<&Reason>| fill(template, reason, tier.label, catalogue);
     let sentence = |key: &str, section: fn(&Catalogue, &str) -> Option<String>| -> String {
         policy
             .and_then(|policy| policy.message(catalogue.lang(), tier.id, key))
@@ -56,29 +55,15 @@ pub fn explain(tier: &TierFacts<'_>, lang: &str, policy: Option<&Policy>) -> Exp
         items: tier
             .reasons
             .iter()
-            .map(|reason| {
-                fill(
-                    &sentence(reason.code.as_str(), Catalogue::reason),
-                    Some(reason),
-                )
-            })
+            .map(|reason| fill(&sentence(reason.code.as_str(), Catalogue::reason), Some(reason)))
             .collect(),
-        remedies: tier
-            .actions
-            .iter()
-            .map(|action| fill(&sentence(action.as_str(), Catalogue::remedy), None))
-            .collect(),
+        remedies: tier.actions.iter().map(|action| fill(&sentence(action.as_str(), Catalogue::remedy), None)).collect(),
     }
 }
 
 /// Replaces `{name}` with the reason's param (claim values in the catalogue's words), `{tier}`
 /// with the tier's label. An unknown placeholder is left as written, so a typo shows.
-fn fill(
-    template: &str,
-    reason: Option<&Reason>,
-    tier_label: &str,
-    catalogue: &Catalogue,
-) -> String {
+fn fill(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue: &Catalogue) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -96,10 +81,7 @@ fn fill(
             (_, Some(Param::Text(value))) => out.push_str(&catalogue.value(name, value)),
             (_, Some(Param::Number(value))) => out.push_str(&value.to_string()),
             (_, Some(Param::List(values))) => {
-                let words: Vec<String> = values
-                    .iter()
-                    .map(|value| catalogue.value(name, value))
-                    .collect();
+                let words: Vec<String> = values.iter().map(|value| catalogue.value(name, value)).collect();
                 out.push_str(&words.join(&catalogue.list_separator()));
             }
             (_, None) => out.push_str(whole),
@@ -112,14 +94,8 @@ fn fill(
 
 /// Every reason code and remedy action with its text, for the "every code has text" tests.
 pub fn missing_texts(catalogue: &Catalogue) -> Vec<String> {
-    let codes = Code::ALL
-        .iter()
-        .filter(|code| catalogue.reason(code.as_str()).is_none())
-        .map(|c| c.to_string());
-    let actions = Action::ALL
-        .iter()
-        .filter(|a| catalogue.remedy(a.as_str()).is_none())
-        .map(|a| a.to_string());
+    let codes = Code::ALL.iter().filter(|code| catalogue.reason(code.as_str()).is_none()).map(|c| c.to_string());
+    let actions = Action::ALL.iter().filter(|a| catalogue.remedy(a.as_str()).is_none()).map(|a| a.to_string());
     let headlines = Outcome::ALL
         .iter()
         .filter(|outcome| catalogue.headline(outcome.as_str()).is_none())
@@ -132,13 +108,7 @@ mod tests {
     use super::*;
 
     fn tier<'a>(outcome: Outcome, reasons: &'a [Reason], actions: &'a [Action]) -> TierFacts<'a> {
-        TierFacts {
-            id: "frontier",
-            label: "Frontier models",
-            outcome,
-            reasons,
-            actions,
-        }
+        TierFacts { id: "frontier", label: "Frontier models", outcome, reasons, actions }
     }
 
     #[test]
@@ -149,27 +119,13 @@ mod tests {
 
     #[test]
     fn explains_stale_identity_in_plain_english() {
-        let reasons = [Reason::new(Code::IdentityVerificationStale)
-            .number("max_age_days", 365)
-            .number("age_days", 400)];
-        let explanation = explain(
-            &tier(Outcome::ActionRequired, &reasons, &[Action::VerifyIdentity]),
-            "en-US",
-            None,
-        );
+        let reasons =
+            [Reason::new(Code::IdentityVerificationStale).number("max_age_days", 365).number("age_days", 400)];
+        let explanation = explain(&tier(Outcome::ActionRequired, &reasons, &[Action::VerifyIdentity]), "en-US", None);
         assert_eq!(explanation.lang, "en");
-        assert_eq!(
-            explanation.headline,
-            "You need to take a step before you can use Frontier models."
-        );
-        assert_eq!(
-            explanation.items,
-            ["Your identity verification is more than 365 days old."]
-        );
-        assert_eq!(
-            explanation.remedies,
-            ["Verify your identity again to use Frontier models."]
-        );
+        assert_eq!(explanation.headline, "You need to take a step before you can use Frontier models.");
+        assert_eq!(explanation.items, ["Your identity verification is more than 365 days old."]);
+        assert_eq!(explanation.remedies, ["Verify your identity again to use Frontier models."]);
     }
 
     #[test]
@@ -181,10 +137,7 @@ mod tests {
         let explanation = explain(&tier(Outcome::ActionRequired, &reasons, &[]), "en", None);
         assert_eq!(
             explanation.items,
-            [
-                "Your connection goes through a VPN, which hides your location.",
-                "Your location check has expired."
-            ]
+            ["Your connection goes through a VPN, which hides your location.", "Your location check has expired."]
         );
     }
 

@@ -39,12 +39,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Outcome::Granted,
-        Outcome::Blocked,
-        Outcome::ActionRequired,
-        Outcome::Error,
-    ];
+    pub const ALL: [Outcome; 4] = [Outcome::Granted, Outcome::Blocked, Outcome::ActionRequired, Outcome::Error];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -56,9 +51,7 @@ impl Outcome {
     }
 
     pub fn parse(text: &str) -> Option<Outcome> {
-        Outcome::ALL
-            .into_iter()
-            .find(|outcome| outcome.as_str() == text)
+        Outcome::ALL.into_iter().find(|outcome| outcome.as_str() == text)
     }
 }
 
@@ -79,10 +72,7 @@ pub struct Reason {
 
 impl Reason {
     pub fn new(code: Code) -> Reason {
-        Reason {
-            code,
-            params: Vec::new(),
-        }
+        Reason { code, params: Vec::new() }
     }
 
     pub fn with(mut self, name: &'static str, value: Param) -> Reason {
@@ -95,10 +85,7 @@ impl Reason {
     }
 
     pub fn number(self, name: &'static str, value: u64) -> Reason {
-        self.with(
-            name,
-            Param::Number(i64::try_from(value).unwrap_or(i64::MAX)),
-        )
+        self.with(name, Param::Number(i64::try_from(value).unwrap_or(i64::MAX)))
     }
 
     pub fn signed(self, name: &'static str, value: i64) -> Reason {
@@ -106,10 +93,7 @@ impl Reason {
     }
 
     pub fn param(&self, name: &str) -> Option<&Param> {
-        self.params
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value)
+        self.params.iter().find(|(key, _)| *key == name).map(|(_, value)| value)
     }
 }
 
@@ -177,11 +161,7 @@ struct Branch {
 
 /// Evaluates a tier at time `now` (seconds).
 pub fn evaluate_tier(tier: &Tier, evidence: &Evidence, now: u64) -> TierDecision {
-    let context = Context {
-        evidence,
-        tier_id: &tier.id,
-        now,
-    };
+    let context = Context { evidence, tier_id: &tier.id, now };
     let mut checks = Vec::new();
     let branch = evaluate(&tier.require, "", false, &context, &mut checks);
     let mut reasons: Vec<Reason> = Vec::new();
@@ -197,12 +177,7 @@ pub fn evaluate_tier(tier: &Tier, evidence: &Evidence, now: u64) -> TierDecision
         Tri::Unknown if reasons.iter().any(|r| r.code == Code::KeysUnavailable) => Outcome::Error,
         Tri::Unknown => Outcome::ActionRequired,
     };
-    TierDecision {
-        id: tier.id.clone(),
-        outcome,
-        reasons,
-        checks,
-    }
+    TierDecision { id: tier.id.clone(), outcome, reasons, checks }
 }
 
 fn join(path: &str, name: &str) -> String {
@@ -227,23 +202,11 @@ fn evaluate(
             let branches: Vec<Branch> = children
                 .iter()
                 .enumerate()
-                .map(|(i, child)| {
-                    evaluate(
-                        child,
-                        &join(path, &format!("{name}[{i}]")),
-                        negated,
-                        context,
-                        checks,
-                    )
-                })
+                .map(|(i, child)| evaluate(child, &join(path, &format!("{name}[{i}]")), negated, context, checks))
                 .collect();
             let has = |value: Tri| branches.iter().any(|branch| branch.result == value);
             // The value that decides the combination on its own, and what holds otherwise.
-            let (dominant, fallback) = if is_all {
-                (Tri::False, Tri::True)
-            } else {
-                (Tri::True, Tri::False)
-            };
+            let (dominant, fallback) = if is_all { (Tri::False, Tri::True) } else { (Tri::True, Tri::False) };
             let (result, decisive): (Tri, fn(&Branch, Tri) -> bool) = if has(dominant) {
                 (dominant, |branch, result| branch.result == result)
             } else if has(Tri::Unknown) {
@@ -271,10 +234,7 @@ fn evaluate(
                 Tri::False => Tri::True,
                 Tri::Unknown => Tri::Unknown,
             };
-            Branch {
-                result,
-                reasons: inner.reasons,
-            }
+            Branch { result, reasons: inner.reasons }
         }
         Requirement::Identity(test) => {
             let mut leaf = Leaf::new(join(path, "identity"), negated, checks);
@@ -316,33 +276,18 @@ struct Leaf<'c> {
 
 impl<'c> Leaf<'c> {
     fn new(path: String, negated: bool, checks: &'c mut Vec<Check>) -> Self {
-        Leaf {
-            path,
-            negated,
-            checks,
-            fields: Vec::new(),
-            satisfied: None,
-        }
+        Leaf { path, negated, checks, fields: Vec::new(), satisfied: None }
     }
 
     /// The attestation is missing or was rejected: the whole test is unknown.
     fn missing(&mut self, code: Code, kind: Kind) {
-        self.checks.push(Check {
-            path: self.path.clone(),
-            result: Tri::Unknown,
-            code,
-        });
-        self.fields
-            .push((Tri::Unknown, Reason::new(code).text("kind", kind.as_str())));
+        self.checks.push(Check { path: self.path.clone(), result: Tri::Unknown, code });
+        self.fields.push((Tri::Unknown, Reason::new(code).text("kind", kind.as_str())));
     }
 
     /// A field that the facts leave undecided (stale proofing, hidden location, …).
     fn unknown(&mut self, field: &str, reason: Reason) {
-        self.checks.push(Check {
-            path: join(&self.path, field),
-            result: Tri::Unknown,
-            code: reason.code,
-        });
+        self.checks.push(Check { path: join(&self.path, field), result: Tri::Unknown, code: reason.code });
         self.fields.push((Tri::Unknown, reason));
     }
 
@@ -350,27 +295,14 @@ impl<'c> Leaf<'c> {
     fn field(&mut self, field: &str, holds: bool, against: Reason) {
         let result = if holds { Tri::True } else { Tri::False };
         let counts_against = holds == self.negated;
-        let satisfied_code = self
-            .satisfied
-            .as_ref()
-            .map_or(Code::IdentityEligible, |r| r.code);
-        let code = if counts_against {
-            against.code
-        } else {
-            satisfied_code
-        };
-        self.checks.push(Check {
-            path: join(&self.path, field),
-            result,
-            code,
-        });
+        let satisfied_code = self.satisfied.as_ref().map_or(Code::IdentityEligible, |r| r.code);
+        let code = if counts_against { against.code } else { satisfied_code };
+        self.checks.push(Check { path: join(&self.path, field), result, code });
         self.fields.push((result, against));
     }
 
     fn has_unknown(&self) -> bool {
-        self.fields
-            .iter()
-            .any(|(result, _)| *result == Tri::Unknown)
+        self.fields.iter().any(|(result, _)| *result == Tri::Unknown)
     }
 
     fn finish(self) -> Branch {
@@ -389,16 +321,8 @@ impl<'c> Leaf<'c> {
         };
         let reasons: Vec<Reason> = if counts_against {
             // Unknown: the undecided fields; false: the false fields; true under `not`: all.
-            let wanted = if result == Tri::True {
-                Tri::True
-            } else {
-                result
-            };
-            self.fields
-                .into_iter()
-                .filter(|(r, _)| *r == wanted)
-                .map(|(_, reason)| reason)
-                .collect()
+            let wanted = if result == Tri::True { Tri::True } else { result };
+            self.fields.into_iter().filter(|(r, _)| *r == wanted).map(|(_, reason)| reason).collect()
         } else {
             self.satisfied.into_iter().collect()
         };
@@ -406,12 +330,7 @@ impl<'c> Leaf<'c> {
     }
 }
 
-fn identity(
-    test: &IdentityTest,
-    facts: &IdentityFacts,
-    context: &Context<'_>,
-    leaf: &mut Leaf<'_>,
-) {
+fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, leaf: &mut Leaf<'_>) {
     leaf.satisfied = Some(
         Reason::new(Code::IdentityEligible)
             .text("us_person", facts.us_person.as_str())
@@ -440,11 +359,7 @@ fn identity(
         return;
     }
     if let Some(min_ial) = test.min_ial {
-        leaf.field(
-            "min_ial",
-            true,
-            Reason::new(Code::IdentityAssuranceTooLow).number("min_ial", u64::from(min_ial)),
-        );
+        leaf.field("min_ial", true, Reason::new(Code::IdentityAssuranceTooLow).number("min_ial", u64::from(min_ial)));
     }
     if let Some(max_age_days) = test.max_age_days {
         leaf.field(
@@ -462,11 +377,7 @@ fn identity(
         let reason = Reason::new(Code::CitizenshipRequired).with("countries", listed);
         match &facts.citizenships {
             Some(citizenships) => {
-                leaf.field(
-                    "citizenship_any_of",
-                    citizenships.iter().any(|c| required.contains(c)),
-                    reason,
-                );
+                leaf.field("citizenship_any_of", citizenships.iter().any(|c| required.contains(c)), reason);
             }
             // Not attested: neither true nor false.
             None => leaf.unknown("citizenship_any_of", reason),
@@ -476,14 +387,10 @@ fn identity(
         match &facts.citizenships {
             Some(citizenships) => {
                 let hit = citizenships.iter().find(|c| excluded.contains(c));
-                let reason = Reason::new(Code::CitizenshipExcluded)
-                    .text("country", hit.map_or("", |c| c.as_str()));
+                let reason = Reason::new(Code::CitizenshipExcluded).text("country", hit.map_or("", |c| c.as_str()));
                 leaf.field("citizenship_none_of", hit.is_none(), reason);
             }
-            None => leaf.unknown(
-                "citizenship_none_of",
-                Reason::new(Code::CitizenshipExcluded),
-            ),
+            None => leaf.unknown("citizenship_none_of", Reason::new(Code::CitizenshipExcluded)),
         }
     }
 }
@@ -495,8 +402,7 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
     }
     leaf.satisfied = Some(satisfied);
     if let Some(allowed) = &test.anonymizers {
-        let reason =
-            Reason::new(Code::AnonymizerDetected).text("anonymizer", facts.anonymizer.as_str());
+        let reason = Reason::new(Code::AnonymizerDetected).text("anonymizer", facts.anonymizer.as_str());
         if !allowed.contains(&facts.anonymizer) {
             // The true location is hidden: no location field can be judged.
             leaf.unknown("anonymizers", reason);
@@ -504,21 +410,12 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
         }
         leaf.field("anonymizers", true, reason);
     }
-    let restricted =
-        || Reason::new(Code::LocationRestricted).text("country", facts.country.as_str());
+    let restricted = || Reason::new(Code::LocationRestricted).text("country", facts.country.as_str());
     if let Some(allowed) = &test.countries_in {
-        leaf.field(
-            "countries_in",
-            allowed.contains(&facts.country),
-            restricted(),
-        );
+        leaf.field("countries_in", allowed.contains(&facts.country), restricted());
     }
     if let Some(excluded) = &test.countries_not_in {
-        leaf.field(
-            "countries_not_in",
-            !excluded.contains(&facts.country),
-            restricted(),
-        );
+        leaf.field("countries_not_in", !excluded.contains(&facts.country), restricted());
     }
     if let Some(excluded) = &test.regions_not_in {
         match &facts.region {
@@ -528,11 +425,9 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
             }
             None => {
                 // No region attested: fine unless the country has an excluded region.
-                let country_has_excluded_region = excluded
-                    .iter()
-                    .any(|region| region.as_str().starts_with(facts.country.as_str()));
-                let reason =
-                    Reason::new(Code::RegionRestricted).text("country", facts.country.as_str());
+                let country_has_excluded_region =
+                    excluded.iter().any(|region| region.as_str().starts_with(facts.country.as_str()));
+                let reason = Reason::new(Code::RegionRestricted).text("country", facts.country.as_str());
                 if country_has_excluded_region {
                     leaf.unknown("regions_not_in", reason);
                 } else {
@@ -543,24 +438,19 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
     }
 }
 
-fn organization(
-    test: &OrganizationTest,
-    facts: &OrganizationFacts,
-    context: &Context<'_>,
-    leaf: &mut Leaf<'_>,
-) {
-    let current = facts.authorizations.iter().find(|auth| {
-        auth.exp > context.now && auth.tiers.iter().any(|tier| tier == context.tier_id)
-    });
+fn organization(test: &OrganizationTest, facts: &OrganizationFacts, context: &Context<'_>, leaf: &mut Leaf<'_>) {
+    let current = facts
+        .authorizations
+        .iter()
+        .find(|auth| auth.exp > context.now && auth.tiers.iter().any(|tier| tier == context.tier_id));
     leaf.satisfied = Some(match (test.authorization_for_tier, current) {
-        (true, Some(auth)) => Reason::new(Code::AuthorizationValid)
-            .text("authorization", &auth.kind)
-            .text("tier", context.tier_id),
+        (true, Some(auth)) => {
+            Reason::new(Code::AuthorizationValid).text("authorization", &auth.kind).text("tier", context.tier_id)
+        }
         _ => Reason::new(Code::OrganizationEligible).text("entity", facts.entity.as_str()),
     });
     if let Some(allowed) = &test.entities {
-        let reason =
-            Reason::new(Code::OrganizationEntityNotAllowed).text("entity", facts.entity.as_str());
+        let reason = Reason::new(Code::OrganizationEntityNotAllowed).text("entity", facts.entity.as_str());
         leaf.field("entities", allowed.contains(&facts.entity), reason);
     }
     if test.authorization_for_tier {
@@ -568,10 +458,6 @@ fn organization(
         leaf.field("authorization_for_tier", current.is_some(), reason);
     }
     if test.not_restricted_party {
-        leaf.field(
-            "not_restricted_party",
-            !facts.restricted_party,
-            Reason::new(Code::RestrictedParty),
-        );
+        leaf.field("not_restricted_party", !facts.restricted_party, Reason::new(Code::RestrictedParty));
     }
 }

@@ -42,8 +42,7 @@ impl KeyRing {
                     Some(jwks) => match parse_fetched(&jwks.text, index, &issuer.algorithms) {
                         Ok(keys) => Some(keys),
                         Err(error) => {
-                            ring.problems
-                                .push(format!("the JWKS at {uri} is unusable: {error}"));
+                            ring.problems.push(format!("the JWKS at {uri} is unusable: {error}"));
                             None
                         }
                     },
@@ -71,14 +70,8 @@ fn parse_fetched(
 ) -> Result<Vec<Key>, FieldError> {
     let path = format!("issuers[{issuer_index}].jwks_uri");
     if text.len() > MAX_JWKS_BYTES {
-        return Err(FieldError {
-            path,
-            message: format!("larger than {MAX_JWKS_BYTES} bytes"),
-        });
+        return Err(FieldError { path, message: format!("larger than {MAX_JWKS_BYTES} bytes") });
     }
-    let json = Json::parse(text).map_err(|error| FieldError {
-        path: path.clone(),
-        message: error.to_string(),
-    })?;
+    let json = Json::parse(text).map_err(|error| FieldError { path: path.clone(), message: error.to_string() })?;
     jwk::parse_jwks(&Field::under(&json, &path), algorithms)
 }

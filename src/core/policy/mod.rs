@@ -135,10 +135,7 @@ impl Policy {
         for field in issuers_field.bounded_array(MAX_ISSUERS, false)? {
             let issuer = parse_issuer(&field)?;
             if issuers.iter().any(|other| other.iss == issuer.iss) {
-                return Err(field.error(format!(
-                    "the issuer {} is listed twice",
-                    quoted(&issuer.iss)
-                )));
+                return Err(field.error(format!("the issuer {} is listed twice", quoted(&issuer.iss))));
             }
             issuers.push(issuer);
         }
@@ -162,17 +159,7 @@ impl Policy {
         };
         members.finish()?;
         let hash = Sha256::digest(json.to_compact().as_bytes()).into();
-        Ok(Policy {
-            version,
-            audience,
-            leeway_seconds,
-            issuers,
-            tiers,
-            links,
-            tier_links,
-            messages,
-            hash,
-        })
+        Ok(Policy { version, audience, leeway_seconds, issuers, tiers, links, tier_links, messages, hash })
     }
 
     pub fn tier(&self, id: &str) -> Option<&Tier> {
@@ -181,15 +168,9 @@ impl Policy {
 
     /// The links for a tier: its overrides, else the policy's.
     pub fn links_for(&self, tier: &str) -> Links {
-        let specific = self
-            .tier_links
-            .iter()
-            .find(|(id, _)| id == tier)
-            .map(|(_, links)| links);
+        let specific = self.tier_links.iter().find(|(id, _)| id == tier).map(|(_, links)| links);
         let pick = |get: fn(&Links) -> &Option<String>| {
-            specific
-                .and_then(|links| get(links).clone())
-                .or_else(|| get(&self.links).clone())
+            specific.and_then(|links| get(links).clone()).or_else(|| get(&self.links).clone())
         };
         Links {
             verify_identity: pick(|l| &l.verify_identity),
@@ -200,18 +181,13 @@ impl Policy {
 
     /// The policy's own text for `key` (a code or action) in `lang`, for `tier` first.
     pub fn message(&self, lang: &str, tier: &str, key: &str) -> Option<&str> {
-        let messages = self
-            .messages
-            .iter()
-            .find(|messages| messages.lang == lang)?;
+        let messages = self.messages.iter().find(|messages| messages.lang == lang)?;
         let specific = messages
             .per_tier
             .iter()
             .find(|(id, _)| id == tier)
             .and_then(|(_, texts)| texts.iter().find(|(k, _)| k == key));
-        specific
-            .or_else(|| messages.global.iter().find(|(k, _)| k == key))
-            .map(|(_, text)| text.as_str())
+        specific.or_else(|| messages.global.iter().find(|(k, _)| k == key)).map(|(_, text)| text.as_str())
     }
 }
 
@@ -227,15 +203,10 @@ fn ascii_identifier(field: &Field<'_>) -> Result<String, FieldError> {
 /// A link the widget may put in front of a user: absolute http(s), a same-site path, or mailto.
 fn url(field: &Field<'_>) -> Result<String, FieldError> {
     let text = field.short_string(MAX_URL_BYTES)?;
-    let scheme_ok = ["https://", "http://", "mailto:"]
-        .iter()
-        .any(|scheme| text.starts_with(scheme))
+    let scheme_ok = ["https://", "http://", "mailto:"].iter().any(|scheme| text.starts_with(scheme))
         || (text.starts_with('/') && !text.starts_with("//"));
     if !scheme_ok || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(field.error(format!(
-            "{} is not an https://, http://, mailto: or /path link",
-            quoted(text)
-        )));
+        return Err(field.error(format!("{} is not an https://, http://, mailto: or /path link", quoted(text))));
     }
     Ok(text.to_owned())
 }
@@ -264,14 +235,7 @@ fn parse_issuer(field: &Field<'_>) -> Result<Issuer, FieldError> {
         return Err(field.error("an issuer needs \"jwks\" or \"jwks_uri\""));
     }
     members.finish()?;
-    Ok(Issuer {
-        iss,
-        kinds,
-        algorithms,
-        max_token_age_seconds,
-        keys,
-        jwks_uri,
-    })
+    Ok(Issuer { iss, kinds, algorithms, max_token_age_seconds, keys, jwks_uri })
 }
 
 /// The issuer's algorithms. Names must be distinct; `EdDSA` and `Ed25519` fold into one.
@@ -280,10 +244,7 @@ fn read_algorithms(field: &Field<'_>) -> Result<Vec<Algorithm>, FieldError> {
     let mut out = Vec::new();
     for (item, name) in field.array()?.iter().zip(names) {
         let alg = Algorithm::parse(name).ok_or_else(|| {
-            item.error(format!(
-                "{} is not supported; use ES256, EdDSA, Ed25519, RS256 or PS256",
-                quoted(name)
-            ))
+            item.error(format!("{} is not supported; use ES256, EdDSA, Ed25519, RS256 or PS256", quoted(name)))
         })?;
         if !out.contains(&alg) {
             out.push(alg);
@@ -295,18 +256,15 @@ fn read_algorithms(field: &Field<'_>) -> Result<Vec<Algorithm>, FieldError> {
 fn is_tier_id(id: &str) -> bool {
     let mut bytes = id.bytes();
     id.len() <= 64
-        && bytes
-            .next()
-            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// A BCP 47 language tag in its common form: `en`, `es-419`, `zh-Hant-TW`.
 pub fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
-    let primary_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
+    let primary_ok =
+        parts.next().is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_lowercase()));
     primary_ok
         && tag.len() <= 35
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -317,38 +275,24 @@ fn parse_tier(field: &Field<'_>) -> Result<Tier, FieldError> {
     let id_field = members.required("id")?;
     let id = id_field.string()?;
     if !is_tier_id(id) {
-        return Err(id_field.error(format!(
-            "{} is not a tier id (lower-case letters, digits, '-' and '_', at most 64)",
-            quoted(id)
-        )));
+        return Err(id_field
+            .error(format!("{} is not a tier id (lower-case letters, digits, '-' and '_', at most 64)", quoted(id))));
     }
     let reserved = LINK_NAMES.contains(&id) || Action::parse(id).is_some();
     if reserved {
-        return Err(id_field.error(format!(
-            "{} is reserved; choose another tier id",
-            quoted(id)
-        )));
+        return Err(id_field.error(format!("{} is reserved; choose another tier id", quoted(id))));
     }
     let label = match members.optional("label") {
-        Some(label) => language_map(&label, |text| {
-            text.short_string(MAX_TEXT_BYTES).map(str::to_owned)
-        })?,
+        Some(label) => language_map(&label, |text| text.short_string(MAX_TEXT_BYTES).map(str::to_owned))?,
         None => Vec::new(),
     };
     let models = match members.optional("models") {
-        Some(models) => {
-            models.distinct_list(64, |model| model.short_string(128).map(str::to_owned))?
-        }
+        Some(models) => models.distinct_list(64, |model| model.short_string(128).map(str::to_owned))?,
         None => Vec::new(),
     };
     let require = Requirement::parse(&members.required("require")?)?;
     members.finish()?;
-    Ok(Tier {
-        id: id.to_owned(),
-        label,
-        models,
-        require,
-    })
+    Ok(Tier { id: id.to_owned(), label, models, require })
 }
 
 /// An object keyed by language tag.
@@ -360,10 +304,7 @@ fn language_map<T>(
     let mut out = Vec::new();
     for (tag, item) in members.rest() {
         if !is_language_tag(tag) {
-            return Err(item.error(format!(
-                "{} is not a language tag such as \"en\" or \"es-419\"",
-                quoted(tag)
-            )));
+            return Err(item.error(format!("{} is not a language tag such as \"en\" or \"es-419\"", quoted(tag))));
         }
         out.push((tag.to_owned(), value(&item)?));
     }
@@ -372,25 +313,17 @@ fn language_map<T>(
 
 fn parse_links(members: &mut Members<'_>) -> Result<Links, FieldError> {
     let mut read = |name: &str| members.optional(name).map(|field| url(&field)).transpose();
-    Ok(Links {
-        verify_identity: read("verify_identity")?,
-        support: read("support")?,
-        policy: read("policy")?,
-    })
+    Ok(Links { verify_identity: read("verify_identity")?, support: read("support")?, policy: read("policy")? })
 }
 
 /// `links`: the link names, plus per-tier objects of the same shape.
-fn parse_links_with_tiers(
-    field: &Field<'_>,
-    tier_ids: &[&str],
-) -> Result<(Links, Vec<(String, Links)>), FieldError> {
+fn parse_links_with_tiers(field: &Field<'_>, tier_ids: &[&str]) -> Result<(Links, Vec<(String, Links)>), FieldError> {
     let mut members = field.object()?;
     let links = parse_links(&mut members)?;
     let mut per_tier = Vec::new();
     for (name, item) in members.rest() {
         if !tier_ids.contains(&name) {
-            return Err(item
-                .error("is neither a link name (verify_identity, support, policy) nor a tier id"));
+            return Err(item.error("is neither a link name (verify_identity, support, policy) nor a tier id"));
         }
         let mut tier_members = item.object()?;
         let tier_links = parse_links(&mut tier_members)?;
@@ -434,12 +367,5 @@ fn parse_messages(field: &Field<'_>, tier_ids: &[&str]) -> Result<Vec<Messages>,
         }
         Ok((global, per_tier))
     })?;
-    Ok(by_lang
-        .into_iter()
-        .map(|(lang, (global, per_tier))| Messages {
-            lang,
-            global,
-            per_tier,
-        })
-        .collect())
+    Ok(by_lang.into_iter().map(|(lang, (global, per_tier))| Messages { lang, global, per_tier }).collect())
 }

@@ -44,16 +44,14 @@ pub struct OrganizationTest {
 fn countries(field: &Field<'_>) -> Result<Vec<Country>, FieldError> {
     field.distinct_list(MAX_CODES, |item| {
         let code = item.string()?;
-        Country::parse(code)
-            .ok_or_else(|| item.error(format!("{} is not an ISO 3166-1 code", quoted(code))))
+        Country::parse(code).ok_or_else(|| item.error(format!("{} is not an ISO 3166-1 code", quoted(code))))
     })
 }
 
 fn regions(field: &Field<'_>) -> Result<Vec<Region>, FieldError> {
     field.distinct_list(MAX_CODES, |item| {
         let code = item.string()?;
-        Region::parse(code)
-            .ok_or_else(|| item.error(format!("{} is not an ISO 3166-2 code", quoted(code))))
+        Region::parse(code).ok_or_else(|| item.error(format!("{} is not an ISO 3166-2 code", quoted(code))))
     })
 }
 
@@ -77,9 +75,9 @@ impl Requirement {
         let mut members = field.object()?;
         let entries = members.rest();
         let [(name, inner)] = entries.as_slice() else {
-            return Err(field.error(
-                "a requirement has exactly one member: all, any, not, identity, location or organization",
-            ));
+            return Err(
+                field.error("a requirement has exactly one member: all, any, not, identity, location or organization")
+            );
         };
         match *name {
             "all" | "any" => {
@@ -88,11 +86,7 @@ impl Requirement {
                     .iter()
                     .map(Requirement::parse)
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(if *name == "all" {
-                    Requirement::All(children)
-                } else {
-                    Requirement::Any(children)
-                })
+                Ok(if *name == "all" { Requirement::All(children) } else { Requirement::Any(children) })
             }
             "not" => Ok(Requirement::Not(Box::new(Requirement::parse(inner)?))),
             "identity" => parse_identity(inner).map(Requirement::Identity),
@@ -114,18 +108,9 @@ fn parse_identity(field: &Field<'_>) -> Result<IdentityTest, FieldError> {
             .optional("min_ial")
             .map(|f| f.uint(1..=3).map(|n| u8::try_from(n).unwrap_or(u8::MAX)))
             .transpose()?,
-        max_age_days: members
-            .optional("max_age_days")
-            .map(|f| f.uint(1..=3650))
-            .transpose()?,
-        citizenship_any_of: members
-            .optional("citizenship_any_of")
-            .map(|f| countries(&f))
-            .transpose()?,
-        citizenship_none_of: members
-            .optional("citizenship_none_of")
-            .map(|f| countries(&f))
-            .transpose()?,
+        max_age_days: members.optional("max_age_days").map(|f| f.uint(1..=3650)).transpose()?,
+        citizenship_any_of: members.optional("citizenship_any_of").map(|f| countries(&f)).transpose()?,
+        citizenship_none_of: members.optional("citizenship_none_of").map(|f| countries(&f)).transpose()?,
     };
     members.finish()?;
     Ok(test)
@@ -134,18 +119,9 @@ fn parse_identity(field: &Field<'_>) -> Result<IdentityTest, FieldError> {
 fn parse_location(field: &Field<'_>) -> Result<LocationTest, FieldError> {
     let mut members = field.object()?;
     let test = LocationTest {
-        countries_in: members
-            .optional("countries_in")
-            .map(|f| countries(&f))
-            .transpose()?,
-        countries_not_in: members
-            .optional("countries_not_in")
-            .map(|f| countries(&f))
-            .transpose()?,
-        regions_not_in: members
-            .optional("regions_not_in")
-            .map(|f| regions(&f))
-            .transpose()?,
+        countries_in: members.optional("countries_in").map(|f| countries(&f)).transpose()?,
+        countries_not_in: members.optional("countries_not_in").map(|f| countries(&f)).transpose()?,
+        regions_not_in: members.optional("regions_not_in").map(|f| regions(&f)).transpose()?,
         anonymizers: members
             .optional("anonymizers")
             .map(|f| choices(&f, Anonymizer::parse, Anonymizer::choices))
@@ -158,20 +134,13 @@ fn parse_location(field: &Field<'_>) -> Result<LocationTest, FieldError> {
 fn parse_organization(field: &Field<'_>) -> Result<OrganizationTest, FieldError> {
     let mut members = field.object()?;
     let test = OrganizationTest {
-        entities: members
-            .optional("entities")
-            .map(|f| choices(&f, Entity::parse, Entity::choices))
-            .transpose()?,
+        entities: members.optional("entities").map(|f| choices(&f, Entity::parse, Entity::choices)).transpose()?,
         authorization_for_tier: members
             .optional("authorization_for_tier")
             .map(|f| f.bool())
             .transpose()?
             .unwrap_or(false),
-        not_restricted_party: members
-            .optional("not_restricted_party")
-            .map(|f| f.bool())
-            .transpose()?
-            .unwrap_or(false),
+        not_restricted_party: members.optional("not_restricted_party").map(|f| f.bool()).transpose()?.unwrap_or(false),
     };
     members.finish()?;
     Ok(test)

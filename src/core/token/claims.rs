@@ -5,8 +5,8 @@
 //! type is `CLAIM_INVALID`, never "absent".
 
 use crate::core::facts::{
-    Anonymizer, AuthorizationFacts, Country, Entity, Facts, IdentityFacts, Kind, LocationFacts,
-    OrganizationFacts, Region, UsPerson, SECONDS_PER_DAY,
+    Anonymizer, AuthorizationFacts, Country, Entity, Facts, IdentityFacts, Kind, LocationFacts, OrganizationFacts,
+    Region, UsPerson, SECONDS_PER_DAY,
 };
 use crate::core::fields::{Field, FieldError};
 use crate::core::json::{Json, MAX_SAFE_INTEGER};
@@ -69,15 +69,7 @@ pub fn common(payload: &Json) -> Result<CommonClaims, FieldError> {
     let nbf = optional(&mut claims, "nbf", time)?;
     optional(&mut claims, "jti", |f| text(f).map(str::to_owned))?;
     let nonce = optional(&mut claims, "nonce", |f| text(f).map(str::to_owned))?;
-    Ok(CommonClaims {
-        iss,
-        sub,
-        aud,
-        iat,
-        exp,
-        nbf,
-        nonce,
-    })
+    Ok(CommonClaims { iss, sub, aud, iat, exp, nbf, nonce })
 }
 
 fn country(field: &Field<'_>) -> Result<Country, FieldError> {
@@ -85,11 +77,7 @@ fn country(field: &Field<'_>) -> Result<Country, FieldError> {
     Country::parse(code).ok_or_else(|| field.error(format!("\"{code}\" is not an ISO 3166-1 code")))
 }
 
-fn choice<T>(
-    field: &Field<'_>,
-    parse: fn(&str) -> Option<T>,
-    choices: fn() -> String,
-) -> Result<T, FieldError> {
+fn choice<T>(field: &Field<'_>, parse: fn(&str) -> Option<T>, choices: fn() -> String) -> Result<T, FieldError> {
     let value = field.string()?;
     parse(value).ok_or_else(|| field.error(format!("must be {}", choices())))
 }
@@ -103,20 +91,14 @@ pub fn facts(kind: Kind, payload: &Json, iat: u64) -> Result<Facts, FieldError> 
     let mut claims = root.object()?;
     match kind {
         Kind::Identity => {
-            let us_person = choice(
-                &claims.required("us_person")?,
-                UsPerson::parse,
-                UsPerson::choices,
-            )?;
+            let us_person = choice(&claims.required("us_person")?, UsPerson::parse, UsPerson::choices)?;
             let ial = claims.required("ial")?.uint(1..=3)?;
             let verified_field = claims.required("verified_at")?;
             let verified_at = time(&verified_field)?;
             if verified_at > iat {
                 return Err(verified_field.error("is later than the token's issue time"));
             }
-            let citizenships = optional(&mut claims, "citizenships", |f| {
-                f.distinct_list(MAX_LIST_ITEMS, country)
-            })?;
+            let citizenships = optional(&mut claims, "citizenships", |f| f.distinct_list(MAX_LIST_ITEMS, country))?;
             optional(&mut claims, "residence_country", country)?;
             Ok(Facts::Identity(IdentityFacts {
                 us_person,
@@ -130,9 +112,8 @@ pub fn facts(kind: Kind, payload: &Json, iat: u64) -> Result<Facts, FieldError> 
             let region = match claims.optional("region") {
                 Some(field) => {
                     let code = field.string()?;
-                    let region = Region::parse(code).ok_or_else(|| {
-                        field.error(format!("\"{code}\" is not an ISO 3166-2 code"))
-                    })?;
+                    let region = Region::parse(code)
+                        .ok_or_else(|| field.error(format!("\"{code}\" is not an ISO 3166-2 code")))?;
                     if !code.starts_with(country.as_str()) {
                         return Err(field.error("is not a region of the attested country"));
                     }
@@ -140,16 +121,8 @@ pub fn facts(kind: Kind, payload: &Json, iat: u64) -> Result<Facts, FieldError> 
                 }
                 None => None,
             };
-            let anonymizer = choice(
-                &claims.required("anonymizer")?,
-                Anonymizer::parse,
-                Anonymizer::choices,
-            )?;
-            Ok(Facts::Location(LocationFacts {
-                country,
-                region,
-                anonymizer,
-            }))
+            let anonymizer = choice(&claims.required("anonymizer")?, Anonymizer::parse, Anonymizer::choices)?;
+            Ok(Facts::Location(LocationFacts { country, region, anonymizer }))
         }
         Kind::Organization => {
             text(&claims.required("org_id")?)?;
@@ -165,11 +138,7 @@ pub fn facts(kind: Kind, payload: &Json, iat: u64) -> Result<Facts, FieldError> 
                     .collect::<Result<Vec<_>, _>>()?,
                 None => Vec::new(),
             };
-            Ok(Facts::Organization(OrganizationFacts {
-                entity,
-                restricted_party,
-                authorizations,
-            }))
+            Ok(Facts::Organization(OrganizationFacts { entity, restricted_party, authorizations }))
         }
     }
 }
@@ -179,11 +148,8 @@ fn authorization(field: &Field<'_>) -> Result<AuthorizationFacts, FieldError> {
     let mut members = field.object()?;
     text(&members.required("id")?)?;
     let kind = members.required("kind")?.short_string(64)?.to_owned();
-    let tiers = members
-        .required("tiers")?
-        .distinct_list(MAX_LIST_ITEMS, |tier| {
-            tier.short_string(64).map(str::to_owned)
-        })?;
+    let tiers =
+        members.required("tiers")?.distinct_list(MAX_LIST_ITEMS, |tier| tier.short_string(64).map(str::to_owned))?;
     let exp = time(&members.required("exp")?)?;
     members.finish()?;
     Ok(AuthorizationFacts { kind, tiers, exp })

@@ -37,15 +37,8 @@ pub fn split(token: &str) -> Result<Segments<'_>, Code> {
     if signature.contains('.') {
         return Err(Code::TokenMalformed);
     }
-    let signing_input = token
-        .get(..header.len() + 1 + payload.len())
-        .ok_or(Code::TokenMalformed)?;
-    Ok(Segments {
-        header,
-        payload,
-        signature,
-        signing_input,
-    })
+    let signing_input = token.get(..header.len() + 1 + payload.len()).ok_or(Code::TokenMalformed)?;
+    Ok(Segments { header, payload, signature, signing_input })
 }
 
 /// What the verifier reads from the protected header.
@@ -75,21 +68,14 @@ pub fn parse_header(segment: &str) -> Result<Header, Code> {
     let text = |name: &str| -> Result<Option<String>, Code> {
         match json.get(name) {
             None => Ok(None),
-            Some(Json::String(value))
-                if !value.is_empty() && value.len() <= MAX_HEADER_VALUE_BYTES =>
-            {
+            Some(Json::String(value)) if !value.is_empty() && value.len() <= MAX_HEADER_VALUE_BYTES => {
                 Ok(Some(value.clone()))
             }
             Some(_) => Err(Code::TokenMalformed),
         }
     };
     let alg_name = text("alg")?.ok_or(Code::TokenMalformed)?;
-    Ok(Header {
-        alg: Algorithm::parse(&alg_name),
-        alg_name,
-        typ: text("typ")?,
-        kid: text("kid")?,
-    })
+    Ok(Header { alg: Algorithm::parse(&alg_name), alg_name, typ: text("typ")?, kid: text("kid")? })
 }
 
 /// Decodes a base64url segment holding a JSON object.

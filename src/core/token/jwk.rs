@@ -29,10 +29,18 @@ pub struct Key {
 
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Key")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .finish_non_exhaustive()
+        f.debug_struct("Key").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+impl Key {
+    /// False for an RSA key in a build without the `rsa` feature: it can never verify.
+    pub fn is_supported(&self) -> bool {
+        #[cfg(not(feature = "rsa"))]
+        if matches!(self.material, KeyMaterial::RsaUnsupported) {
+            return false;
+        }
+        true
     }
 }
 
@@ -103,10 +111,7 @@ pub fn parse_jwks(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<Vec<Key
 ///
 /// # Errors
 /// As [`parse_jwks`].
-pub fn parse_jwk(
-    field: &Field<'_>,
-    algorithms: &[Algorithm],
-) -> Result<(Option<String>, Option<Key>), FieldError> {
+pub fn parse_jwk(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<(Option<String>, Option<Key>), FieldError> {
     let mut members = field.object()?;
     for private in PRIVATE_MEMBERS {
         if let Some(found) = members.optional(private) {
@@ -123,9 +128,8 @@ pub fn parse_jwk(
     let declared_alg = match members.optional("alg") {
         Some(alg_field) => {
             let name = alg_field.string()?;
-            let alg = Algorithm::parse(name).ok_or_else(|| {
-                alg_field.error(format!("{} is not a supported algorithm", quoted(name)))
-            })?;
+            let alg = Algorithm::parse(name)
+                .ok_or_else(|| alg_field.error(format!("{} is not a supported algorithm", quoted(name))))?;
             Some((alg, alg_field))
         }
         None => None,
@@ -134,9 +138,7 @@ pub fn parse_jwk(
         "EC" => read_ec(&mut members)?,
         "OKP" => read_okp(&mut members)?,
         "RSA" => read_rsa(&mut members)?,
-        other => {
-            return Err(kty_field.error(format!("key type {} is not supported", quoted(other))))
-        }
+        other => return Err(kty_field.error(format!("key type {} is not supported", quoted(other)))),
     };
     for ignored in IGNORED_MEMBERS {
         members.optional(ignored);
@@ -146,43 +148,25 @@ pub fn parse_jwk(
     let alg = match declared_alg {
         Some((alg, alg_field)) => {
             if !family.allows(alg) {
-                return Err(alg_field.error(format!(
-                    "{} cannot be used with {}",
-                    alg.as_str(),
-                    family.describe()
-                )));
+                return Err(alg_field.error(format!("{} cannot be used with {}", alg.as_str(), family.describe())));
             }
             if !algorithms.contains(&alg) {
-                return Err(alg_field.error(format!(
-                    "{} is not among the issuer's algorithms",
-                    alg.as_str()
-                )));
+                return Err(alg_field.error(format!("{} is not among the issuer's algorithms", alg.as_str())));
             }
             alg
         }
         None => bind_algorithm(field, family, algorithms)?,
     };
-    let key = usable_for_verify.then(|| Key {
-        kid: kid.clone(),
-        alg,
-        material,
-    });
+    let key = usable_for_verify.then(|| Key { kid: kid.clone(), alg, material });
     Ok((kid, key))
 }
 
 /// The single algorithm a key without `alg` can serve among the issuer's.
-fn bind_algorithm(
-    field: &Field<'_>,
-    family: Family,
-    algorithms: &[Algorithm],
-) -> Result<Algorithm, FieldError> {
+fn bind_algorithm(field: &Field<'_>, family: Family, algorithms: &[Algorithm]) -> Result<Algorithm, FieldError> {
     let mut candidates = algorithms.iter().copied().filter(|alg| family.allows(*alg));
     match (candidates.next(), candidates.next()) {
         (Some(alg), None) => Ok(alg),
-        (None, _) => Err(field.error(format!(
-            "{} matches none of the issuer's algorithms",
-            family.describe()
-        ))),
+        (None, _) => Err(field.error(format!("{} matches none of the issuer's algorithms", family.describe()))),
         (Some(first), Some(second)) => Err(field.error(format!(
             "{} without \"alg\" could serve both {} and {}; give it an \"alg\"",
             family.describe(),
@@ -207,16 +191,12 @@ fn read_use(members: &mut crate::core::fields::Members<'_>) -> Result<bool, Fiel
 
 /// A base64url member that must decode to exactly `len` bytes.
 fn fixed_bytes<const N: usize>(field: &Field<'_>) -> Result<[u8; N], FieldError> {
-    let bytes = base64url::decode(field.string()?.as_bytes())
-        .ok_or_else(|| field.error("is not strict unpadded base64url"))?;
-    bytes.try_into().map_err(|bytes: Vec<u8>| {
-        field.error(format!("is {} bytes long; expected {N}", bytes.len()))
-    })
+    let bytes =
+        base64url::decode(field.string()?.as_bytes()).ok_or_else(|| field.error("is not strict unpadded base64url"))?;
+    bytes.try_into().map_err(|bytes: Vec<u8>| field.error(format!("is {} bytes long; expected {N}", bytes.len())))
 }
 
-fn read_ec(
-    members: &mut crate::core::fields::Members<'_>,
-) -> Result<(Family, KeyMaterial), FieldError> {
+fn read_ec(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, KeyMaterial), FieldError> {
     let crv_field = members.required("crv")?;
     let crv = crv_field.string()?;
     if crv != "P-256" {
@@ -236,21 +216,15 @@ fn read_ec(
     Ok((Family::P256, KeyMaterial::P256(key)))
 }
 
-fn read_okp(
-    members: &mut crate::core::fields::Members<'_>,
-) -> Result<(Family, KeyMaterial), FieldError> {
+fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, KeyMaterial), FieldError> {
     let crv_field = members.required("crv")?;
     let crv = crv_field.string()?;
     if crv != "Ed25519" {
-        return Err(crv_field.error(format!(
-            "curve {} is not supported; use Ed25519",
-            quoted(crv)
-        )));
+        return Err(crv_field.error(format!("curve {} is not supported; use Ed25519", quoted(crv))));
     }
     let x_field = members.required("x")?;
     let x: [u8; 32] = fixed_bytes(&x_field)?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&x)
-        .map_err(|_| x_field.error("is not an Ed25519 public key"))?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(|_| x_field.error("is not an Ed25519 public key"))?;
     // A small-order key verifies forged signatures under lenient verifiers (rule 11); and a
     // non-canonical encoding would give one key two spellings.
     if key.is_weak() {
@@ -267,9 +241,7 @@ fn read_okp(
 pub const RSA_MIN_BITS: usize = 2048;
 pub const RSA_MAX_BITS: usize = 4096;
 
-fn read_rsa(
-    members: &mut crate::core::fields::Members<'_>,
-) -> Result<(Family, KeyMaterial), FieldError> {
+fn read_rsa(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, KeyMaterial), FieldError> {
     let n_field = members.required("n")?;
     let e_field = members.required("e")?;
     let n = base64url::decode(n_field.string()?.as_bytes())
@@ -277,15 +249,13 @@ fn read_rsa(
     let e = base64url::decode(e_field.string()?.as_bytes())
         .ok_or_else(|| e_field.error("is not strict unpadded base64url"))?;
     if n.first() == Some(&0) || e.first() == Some(&0) {
-        return Err(
-            n_field.error("n and e must be minimal big-endian integers (no leading zero bytes)")
-        );
+        return Err(n_field.error("n and e must be minimal big-endian integers (no leading zero bytes)"));
     }
     let n_bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
     if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&n_bits) {
-        return Err(n_field.error(format!(
-            "the modulus has {n_bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are accepted"
-        )));
+        return Err(
+            n_field.error(format!("the modulus has {n_bits} bits; {RSA_MIN_BITS} to {RSA_MAX_BITS} are accepted"))
+        );
     }
     if n.last().is_some_and(|b| b % 2 == 0) {
         return Err(n_field.error("the modulus is even"));
@@ -293,20 +263,15 @@ fn read_rsa(
     let exponent = (e.len() <= 4).then(|| e.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
     match exponent {
         Some(value) if value >= 3 && value % 2 == 1 => {}
-        _ => {
-            return Err(e_field.error("the public exponent must be an odd number from 3 to 2^32-1"))
-        }
+        _ => return Err(e_field.error("the public exponent must be an odd number from 3 to 2^32-1")),
     }
     Ok((Family::Rsa, rsa_material(&n, &e, &n_field)?))
 }
 
 #[cfg(feature = "rsa")]
 fn rsa_material(n: &[u8], e: &[u8], n_field: &Field<'_>) -> Result<KeyMaterial, FieldError> {
-    let key = rsa::RsaPublicKey::new(
-        rsa::BigUint::from_bytes_be(n),
-        rsa::BigUint::from_bytes_be(e),
-    )
-    .map_err(|_| n_field.error("is not a usable RSA public key"))?;
+    let key = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))
+        .map_err(|_| n_field.error("is not a usable RSA public key"))?;
     Ok(KeyMaterial::Rsa(key))
 }
 

@@ -114,12 +114,7 @@ impl VerifiedAttestation {
 
     /// Turns a verified token into a rejected one (subject or nonce binding failed).
     pub fn reject(self, code: Code) -> Rejection {
-        Rejection {
-            code,
-            summary: self.summary,
-            detail: None,
-            clock_suspect: false,
-        }
+        Rejection { code, summary: self.summary, detail: None, clock_suspect: false }
     }
 }
 
@@ -138,18 +133,10 @@ struct Rejecter {
 
 impl Rejecter {
     fn reject(&self, code: Code) -> Rejection {
-        Rejection {
-            code,
-            summary: self.summary.clone(),
-            detail: None,
-            clock_suspect: false,
-        }
+        Rejection { code, summary: self.summary.clone(), detail: None, clock_suspect: false }
     }
     fn claim(&self, error: &crate::core::fields::FieldError) -> Rejection {
-        Rejection {
-            detail: Some(error.to_string()),
-            ..self.reject(Code::ClaimInvalid)
-        }
+        Rejection { detail: Some(error.to_string()), ..self.reject(Code::ClaimInvalid) }
     }
 }
 
@@ -157,36 +144,26 @@ impl Rejecter {
 ///
 /// # Errors
 /// A [`Rejection`] with the code of the first check that failed.
-#[allow(
-    clippy::result_large_err,
-    reason = "at most 8 tokens per evaluation; boxing would buy nothing"
-)]
+#[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
 pub fn verify_attestation(
     token: &str,
     policy: &Policy,
     keys: &KeyRing,
     clock: Clock,
 ) -> Result<VerifiedAttestation, Rejection> {
-    let mut out = Rejecter {
-        summary: TokenSummary::default(),
-    };
+    let mut out = Rejecter { summary: TokenSummary::default() };
     let segments = compact::split(token).map_err(|code| out.reject(code))?;
     let header = compact::parse_header(segments.header).map_err(|code| out.reject(code))?;
     out.summary.alg = Some(header.alg_name.clone());
     out.summary.kid.clone_from(&header.kid);
-    let alg = header
-        .alg
-        .ok_or_else(|| out.reject(Code::AlgorithmNotAllowed))?;
+    let alg = header.alg.ok_or_else(|| out.reject(Code::AlgorithmNotAllowed))?;
     let kind = header.typ.as_deref().and_then(Kind::from_typ);
     let kind = kind.ok_or_else(|| out.reject(Code::TokenTypeUnknown))?;
     out.summary.kind = Some(kind);
 
     let payload = compact::decode_json_object(segments.payload).map_err(|code| out.reject(code))?;
     let iss = payload.get("iss").and_then(|iss| iss.as_str());
-    let iss = iss.ok_or_else(|| Rejection {
-        detail: Some("iss".into()),
-        ..out.reject(Code::ClaimInvalid)
-    })?;
+    let iss = iss.ok_or_else(|| Rejection { detail: Some("iss".into()), ..out.reject(Code::ClaimInvalid) })?;
     out.summary.iss = Some(iss.chars().take(256).collect());
 
     // Byte-for-byte issuer match (rule 5).
@@ -203,9 +180,7 @@ pub fn verify_attestation(
         IssuerKeys::Unavailable => return Err(out.reject(Code::KeysUnavailable)),
     };
     let key = match &header.kid {
-        Some(kid) => issuer_keys
-            .iter()
-            .find(|key| key.kid.as_deref() == Some(kid.as_str())),
+        Some(kid) => issuer_keys.iter().find(|key| key.kid.as_deref() == Some(kid.as_str())),
         // Without `kid` the issuer must have exactly one key.
         None => match issuer_keys {
             [only] => Some(only),
@@ -213,11 +188,11 @@ pub fn verify_attestation(
         },
     };
     let key = key.ok_or_else(|| out.reject(Code::KeyUnknown))?;
-    if key.alg != alg {
+    if key.alg != alg || !key.is_supported() {
         return Err(out.reject(Code::AlgorithmNotAllowed));
     }
-    let signature_bytes = base64url::decode(segments.signature.as_bytes())
-        .ok_or_else(|| out.reject(Code::TokenMalformed))?;
+    let signature_bytes =
+        base64url::decode(segments.signature.as_bytes()).ok_or_else(|| out.reject(Code::TokenMalformed))?;
     if !signature::verify(key, segments.signing_input.as_bytes(), &signature_bytes) {
         return Err(out.reject(Code::SignatureInvalid));
     }
@@ -234,10 +209,7 @@ pub fn verify_attestation(
         let suspect = code == Code::TokenNotYetValid
             && !clock.server_time_known
             && common.iat > clock.now.saturating_add(clock.leeway);
-        Rejection {
-            clock_suspect: suspect,
-            ..out.reject(code)
-        }
+        Rejection { clock_suspect: suspect, ..out.reject(code) }
     })?;
 
     Ok(VerifiedAttestation {
@@ -252,11 +224,7 @@ pub fn verify_attestation(
 }
 
 /// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
-fn check_time(
-    claims: &claims::CommonClaims,
-    max_age: Option<u64>,
-    clock: Clock,
-) -> Result<(), Code> {
+fn check_time(claims: &claims::CommonClaims, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
     let Clock { now, leeway, .. } = clock;
     // All values are at most 2^53, so these sums cannot overflow.
     if claims.exp + leeway <= now {
@@ -279,7 +247,7 @@ fn check_time(
 pub fn verify_signature_only(token: &str, key: &jwk::Key) -> Result<Vec<u8>, Code> {
     let segments = compact::split(token)?;
     let header = compact::parse_header(segments.header)?;
-    if header.alg != Some(key.alg) {
+    if header.alg != Some(key.alg) || !key.is_supported() {
         return Err(Code::AlgorithmNotAllowed);
     }
     if let (Some(wanted), Some(have)) = (&header.kid, &key.kid) {
@@ -288,8 +256,7 @@ pub fn verify_signature_only(token: &str, key: &jwk::Key) -> Result<Vec<u8>, Cod
         }
     }
     let payload = base64url::decode(segments.payload.as_bytes()).ok_or(Code::TokenMalformed)?;
-    let signature_bytes =
-        base64url::decode(segments.signature.as_bytes()).ok_or(Code::TokenMalformed)?;
+    let signature_bytes = base64url::decode(segments.signature.as_bytes()).ok_or(Code::TokenMalformed)?;
     if signature::verify(key, segments.signing_input.as_bytes(), &signature_bytes) {
         Ok(payload)
     } else {

@@ -9,9 +9,7 @@ pub fn verify(key: &Key, signing_input: &[u8], signature: &[u8]) -> bool {
     }
     match &key.material {
         KeyMaterial::P256(verifying_key) => verify_es256(verifying_key, signing_input, signature),
-        KeyMaterial::Ed25519(verifying_key) => {
-            verify_ed25519(verifying_key, signing_input, signature)
-        }
+        KeyMaterial::Ed25519(verifying_key) => verify_ed25519(verifying_key, signing_input, signature),
         #[cfg(feature = "rsa")]
         KeyMaterial::Rsa(public_key) => verify_rsa(key.alg, public_key, signing_input, signature),
         #[cfg(not(feature = "rsa"))]
@@ -45,12 +43,7 @@ fn verify_ed25519(key: &ed25519_dalek::VerifyingKey, message: &[u8], signature: 
 /// RS256 (PKCS#1 v1.5: the rsa crate builds the full expected encoding and compares it, it
 /// never parses the DigestInfo) and PS256 (MGF1-SHA-256, salt length 32).
 #[cfg(feature = "rsa")]
-fn verify_rsa(
-    alg: super::Algorithm,
-    key: &rsa::RsaPublicKey,
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
+fn verify_rsa(alg: super::Algorithm, key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
     use rsa::signature::Verifier;
     use rsa::traits::PublicKeyParts;
     if signature.len() != key.size() {
@@ -59,13 +52,11 @@ fn verify_rsa(
     match alg {
         super::Algorithm::Rs256 => {
             let verifier = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(key.clone());
-            rsa::pkcs1v15::Signature::try_from(signature)
-                .is_ok_and(|sig| verifier.verify(message, &sig).is_ok())
+            rsa::pkcs1v15::Signature::try_from(signature).is_ok_and(|sig| verifier.verify(message, &sig).is_ok())
         }
         super::Algorithm::Ps256 => {
             let verifier = rsa::pss::VerifyingKey::<sha2::Sha256>::new(key.clone());
-            rsa::pss::Signature::try_from(signature)
-                .is_ok_and(|sig| verifier.verify(message, &sig).is_ok())
+            rsa::pss::Signature::try_from(signature).is_ok_and(|sig| verifier.verify(message, &sig).is_ok())
         }
         super::Algorithm::Es256 | super::Algorithm::EdDsa => false,
     }

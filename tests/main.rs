@@ -1,0 +1,19 @@
+//! Native integration tests: one binary, one module per concern.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly on purpose"
+)]
+
+mod support;
+
+mod cli;
+mod policy_errors;
+mod properties;
+mod scenarios;
+mod security;
+mod support_codes;
+mod vectors;

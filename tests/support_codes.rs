@@ -1,0 +1,121 @@
+//! Support codes: what they hold, what they never hold, and replay.
+
+use crate::scenarios::load_all;
+use crate::support::demo::*;
+use crate::support::mint::with;
+use access_check::core::base64url;
+use access_check::core::check::{check, replay, Request};
+use access_check::core::json::Json;
+use access_check::core::policy::Policy;
+use access_check::core::support;
+
+fn code_bytes(code: &str) -> Vec<u8> {
+    base64url::decode(code.strip_prefix("AC1-").unwrap().as_bytes()).unwrap()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.len() >= 4 && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn no_token_signature_subject_jti_nonce_name_or_email_enters_a_code() {
+    let keys = keys();
+    let policy = Policy::from_json(&policy(&keys)).unwrap();
+    let identity_claims = with(
+        &identity_claims(),
+        &[("nonce", "nonce-5f1c9e".into()), ("name", "Alice Doe".into()), ("email", "alice@example.com".into())],
+    );
+    let identity = keys.idv_es256.sign_json(&keys.idv_es256.header(IDENTITY), &identity_claims);
+    let location = keys
+        .edge
+        .sign_json(&keys.edge.header(LOCATION), &with(&location_claims(), &[("nonce", "nonce-5f1c9e".into())]));
+    let organization = keys.org.sign_json(
+        &keys.org.header(ORGANIZATION),
+        &with(
+            &organization_claims(),
+            &[("nonce", "nonce-5f1c9e".into()), ("authorizations", Json::Array(vec![authorization(&["frontier"])]))],
+        ),
+    );
+    let tokens = vec![identity, location, organization];
+    let report = check(
+        &policy,
+        &Request {
+            tokens: tokens.clone(),
+            now: NOW,
+            nonce: Some("nonce-5f1c9e".into()),
+            lang: "en".into(),
+            ..Request::default()
+        },
+    );
+    assert!(report.tokens.iter().all(|t| t.code.is_none()), "{:?}", report.tokens);
+    let bytes = code_bytes(&report.support_code);
+    let mut secrets: Vec<String> = vec![
+        SUBJECT.into(),
+        "nonce-5f1c9e".into(),
+        "Alice Doe".into(),
+        "alice@example.com".into(),
+        "Acme Robotics".into(),
+        "org-acme-42".into(),
+        "DEL-2026-0042".into(),
+        format!("jti-{IDV}-{}", NOW - 3600),
+    ];
+    for token in &tokens {
+        for segment in token.split('.') {
+            secrets.push(segment.to_owned());
+            secrets.push(segment[..24].to_owned());
+        }
+        let signature = base64url::decode(token.rsplit('.').next().unwrap().as_bytes()).unwrap();
+        assert!(!contains(&bytes, &signature[..16]), "signature bytes leaked");
+    }
+    for secret in &secrets {
+        assert!(!contains(&bytes, secret.as_bytes()), "{secret:.30} leaked into the support code");
+        assert!(!report.support_code.contains(secret.as_str()), "{secret:.30} leaked");
+    }
+    // What it does hold: the subject only as a 4-byte hash, for matching server logs.
+    let replayed = replay(&report.support_code, Some(&policy), None).unwrap();
+    assert_eq!(replayed.replay.unwrap().subject_hash, Some(support::hex(&support::subject_hash(SUBJECT))));
+}
+
+#[test]
+fn codes_round_trip_exactly() {
+    for (name, scenario) in load_all() {
+        let code = check(&scenario.policy, &scenario.request).support_code;
+        let record = support::decode(&code).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(support::encode(&record), code, "{name}");
+        // Pasted with surrounding whitespace is forgiven.
+        assert_eq!(support::decode(&format!("  {code}\n")).unwrap(), record);
+    }
+}
+
+#[test]
+fn replay_flags_a_changed_policy_and_redecides_under_it() {
+    let (_, scenario) = load_all().into_iter().find(|(name, _)| name.contains("traveller-embargoed-region")).unwrap();
+    let report = check(&scenario.policy, &scenario.request);
+    assert_eq!(report.tier("frontier").unwrap().outcome.as_str(), "blocked");
+    // The provider drops the Crimea restriction.
+    let text = policy(&keys()).to_compact().replace(r#""regions_not_in":["UA-43","UA-14","UA-09"],"#, "");
+    let changed = Policy::parse(&text).unwrap();
+    let replayed = replay(&report.support_code, Some(&changed), None).unwrap();
+    let info = replayed.replay.as_ref().unwrap();
+    assert!(info.policy_changed);
+    assert_eq!(info.recorded_outcomes[0].1.as_str(), "blocked");
+    assert_eq!(replayed.tier("frontier").unwrap().outcome.as_str(), "granted");
+}
+
+#[test]
+fn replay_without_a_policy_shows_what_was_recorded() {
+    for (name, scenario) in load_all() {
+        let report = check(&scenario.policy, &scenario.request);
+        let replayed = replay(&report.support_code, None, None).unwrap();
+        assert!(!replayed.replay.as_ref().unwrap().policy_given);
+        assert_eq!(replayed.outcome, report.outcome, "{name}");
+        for (live, again) in report.tiers.iter().zip(&replayed.tiers) {
+            assert_eq!((live.outcome, &live.reasons), (again.outcome, &again.reasons), "{name}");
+            assert_eq!(
+                live.explanation.items,
+                again.explanation.items.iter().map(|i| i.replace(&again.label, &live.label)).collect::<Vec<_>>(),
+                "{name}"
+            );
+        }
+    }
+}
