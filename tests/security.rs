@@ -200,7 +200,7 @@ fn rule2_non_canonical_trailing_bits_are_refused() {
     let last = signature.chars().last().unwrap();
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let index = alphabet.find(last).unwrap();
-    let sibling = alphabet.chars().nth(index | 1).unwrap();
+    let sibling = alphabet.chars().nth(index ^ 1).unwrap();
     assert_ne!(sibling, last);
     let variant = format!("{head}.{}{sibling}", &signature[..85]);
     assert_eq!(world.code(&variant), Some(Code::TokenMalformed));

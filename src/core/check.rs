@@ -201,7 +201,7 @@ pub fn policy_error(error: &FieldError, request: &Request) -> Report {
     report.explanation = explain(
         &TierFacts {
             id: &record.tier,
-            label: "This feature",
+            label: &Catalogue::negotiate(&request.lang).value("generic", "tier"),
             outcome: Outcome::Error,
             reasons: &[Reason::new(Code::PolicyInvalid)],
             actions: &[crate::core::codes::Action::ContactSupport],

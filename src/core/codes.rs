@@ -105,16 +105,6 @@ code_table! {
     }
 }
 
-impl Code {
-    /// True for the informational codes that describe satisfied tests.
-    pub fn is_satisfied_fact(self) -> bool {
-        matches!(
-            self,
-            Code::IdentityEligible | Code::LocationEligible | Code::OrganizationEligible | Code::AuthorizationValid
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,14 +59,6 @@ impl<'a> Field<'a> {
         self.error(format!("expected {what}, found {}", self.json.type_name()))
     }
 
-    fn child(&self, name: &str) -> String {
-        if self.path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}.{name}", self.path)
-        }
-    }
-
     /// An object whose members are read one by one; see [`Members::finish`].
     pub fn object(&self) -> Result<Members<'a>, FieldError> {
         match self.json {
@@ -206,16 +198,5 @@ impl<'a> Members<'a> {
             }
             None => Ok(()),
         }
-    }
-
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-}
-
-impl Field<'_> {
-    /// The path of a member of this value (for errors about something absent).
-    pub fn member_path(&self, name: &str) -> String {
-        self.child(name)
     }
 }

@@ -53,11 +53,6 @@ impl Catalogue {
         &self.lang
     }
 
-    /// `ltr` or `rtl`, for the element's `dir` attribute.
-    pub fn direction(&self) -> &str {
-        self.json.get("direction").and_then(Json::as_str).unwrap_or("ltr")
-    }
-
     fn text(&self, section: &str, key: &str) -> Option<String> {
         self.json.get(section)?.get(key)?.as_str().map(str::to_owned)
     }

@@ -112,9 +112,13 @@ mod tests {
     }
 
     #[test]
-    fn every_code_action_and_outcome_has_english_text() {
-        let english = Catalogue::english().expect("English ships");
-        assert_eq!(missing_texts(english), Vec::<String>::new());
+    fn every_code_action_and_outcome_has_text_in_every_shipped_language() {
+        let languages = shipped_languages();
+        assert!(languages.contains(&"en"));
+        for lang in languages {
+            let catalogue = Catalogue::get(lang).unwrap_or_else(|| panic!("{lang}.json does not parse"));
+            assert_eq!(missing_texts(catalogue), Vec::<String>::new(), "{lang}");
+        }
     }
 
     #[test]
