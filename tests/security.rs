@@ -1003,7 +1003,7 @@ fn rule16_subject_binding_follows_the_identity_token_in_any_order() {
     for tokens in [vec![world.identity(), other.clone()], vec![other.clone(), world.identity()]] {
         let report = world.report(&tokens);
         let location =
-            report.tokens.iter().find(|t| t.kind == Some(access_check::core::facts::Kind::Location)).unwrap();
+            report.tokens.iter().find(|t| t.summary.kind == Some(access_check::core::facts::Kind::Location)).unwrap();
         assert_eq!(location.code, Some(Code::SubjectMismatch));
         assert_ne!(report.outcome, Outcome::Granted);
     }

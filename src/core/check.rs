@@ -119,27 +119,14 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
         .iter()
         .enumerate()
         .map(|(index, state)| match state {
-            TokenState::Accepted(attestation) => {
-                let summary = attestation.summary();
-                TokenRecord {
-                    kind: summary.kind,
-                    iss: summary.iss.clone(),
-                    kid: summary.kid.clone(),
-                    alg: summary.alg.clone(),
-                    iat: summary.iat,
-                    exp: summary.exp,
-                    code: None,
-                    used: used.contains(&index),
-                    clock_suspect: false,
-                }
-            }
+            TokenState::Accepted(attestation) => TokenRecord {
+                summary: attestation.summary().clone(),
+                code: None,
+                used: used.contains(&index),
+                clock_suspect: false,
+            },
             TokenState::Rejected(rejection) => TokenRecord {
-                kind: rejection.summary.kind,
-                iss: rejection.summary.iss.clone(),
-                kid: rejection.summary.kid.clone(),
-                alg: rejection.summary.alg.clone(),
-                iat: rejection.summary.iat,
-                exp: rejection.summary.exp,
+                summary: rejection.summary.clone(),
                 code: Some(rejection.code),
                 used: false,
                 clock_suspect: rejection.clock_suspect,
@@ -439,12 +426,7 @@ fn assemble(
         .enumerate()
         .map(|(index, token)| TokenReport {
             index,
-            kind: token.kind,
-            iss: token.iss.clone(),
-            kid: token.kid.clone(),
-            alg: token.alg.clone(),
-            iat: token.iat,
-            exp: token.exp,
+            summary: token.summary.clone(),
             code: token.code,
             used: token.used,
             detail: None,
@@ -457,7 +439,7 @@ fn assemble(
         tokens,
         checks,
         explanation,
-        valid_until: record.tokens.iter().filter(|token| token.used).filter_map(|token| token.exp).min(),
+        valid_until: record.tokens.iter().filter(|token| token.used).filter_map(|token| token.summary.exp).min(),
         clock: ClockReport {
             now: record.now,
             server_time: record.server_time,

@@ -2,45 +2,7 @@
 //! are read by tests outside the project, by support staff and by support codes, which store a
 //! code as its position in [`Code::ALL`] (so new codes are only ever appended).
 
-macro_rules! code_table {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant,)* }
-
-        impl $name {
-            /// Every value, in the fixed order used by support codes.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// The stable spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)* }
-            }
-
-            /// The value spelled exactly `text`.
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)* _ => None }
-            }
-
-            /// Position in [`Self::ALL`].
-            pub fn index(self) -> u8 {
-                self as u8
-            }
-
-            pub fn from_index(index: u8) -> Option<$name> {
-                Self::ALL.get(usize::from(index)).copied()
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-code_table! {
+crate::core::string_enum! {
     /// Why a token was refused, why a test failed, or what satisfied it.
     Code {
         // Token codes.
@@ -92,7 +54,7 @@ code_table! {
     }
 }
 
-code_table! {
+crate::core::string_enum! {
     /// What the user can do next.
     Action {
         VerifyIdentity => "verify_identity",

@@ -63,44 +63,7 @@ impl Region {
     }
 }
 
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant,)* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)* }
-            }
-
-            pub fn parse(text: &str) -> Option<$name> {
-                match text { $($text => Some($name::$variant),)* _ => None }
-            }
-
-            /// The spellings, for error messages: `"a", "b" or "c"`.
-            pub fn choices() -> String {
-                let quoted: Vec<String> = Self::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
-                match quoted.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-                    _ => quoted.concat(),
-                }
-            }
-
-            pub fn index(self) -> u8 {
-                self as u8
-            }
-
-            pub fn from_index(index: u8) -> Option<$name> {
-                Self::ALL.get(usize::from(index)).copied()
-            }
-        }
-    };
-}
-
-vocabulary! {
+crate::core::string_enum! {
     /// What the identity provider established about US-person status.
     UsPerson {
         Citizen => "citizen",
@@ -111,7 +74,7 @@ vocabulary! {
     }
 }
 
-vocabulary! {
+crate::core::string_enum! {
     /// Whether the network location is hidden behind an intermediary.
     Anonymizer {
         None => "none",
@@ -122,7 +85,7 @@ vocabulary! {
     }
 }
 
-vocabulary! {
+crate::core::string_enum! {
     /// The legal form of the user's organisation.
     Entity {
         UsEntity => "us_entity",
@@ -131,7 +94,7 @@ vocabulary! {
     }
 }
 
-vocabulary! {
+crate::core::string_enum! {
     /// The three kinds of attestation; the token's `typ` header fixes which.
     Kind {
         Identity => "identity",

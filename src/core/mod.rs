@@ -7,6 +7,8 @@
 //! - [`report`]: the report (the JSON/JS contract)
 //! - [`check`]: the pipeline every caller uses
 
+pub use crate::string_enum;
+
 pub mod base64url;
 pub mod check;
 pub mod codes;
@@ -17,5 +19,6 @@ pub mod json;
 pub mod policy;
 pub mod remedy;
 pub mod report;
+mod string_enum;
 pub mod support;
 pub mod token;

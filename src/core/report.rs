@@ -6,6 +6,7 @@ use crate::core::explain::Explanation;
 use crate::core::facts::Kind;
 use crate::core::json::{object, Json};
 use crate::core::policy::evaluate::{Outcome, Param, Reason, Tri};
+use crate::core::token::TokenSummary;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -48,12 +49,7 @@ pub struct Remedy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenReport {
     pub index: usize,
-    pub kind: Option<Kind>,
-    pub iss: Option<String>,
-    pub kid: Option<String>,
-    pub alg: Option<String>,
-    pub iat: Option<u64>,
-    pub exp: Option<u64>,
+    pub summary: TokenSummary,
     /// `None` when accepted.
     pub code: Option<Code>,
     /// Accepted and chosen for its kind (latest `iat` wins).
@@ -174,12 +170,12 @@ impl TokenReport {
     fn to_json(&self) -> Json {
         object([
             ("index", Json::from(self.index as u64)),
-            ("kind", self.kind.map(Kind::as_str).into()),
-            ("iss", self.iss.clone().into()),
-            ("kid", self.kid.clone().into()),
-            ("alg", self.alg.clone().into()),
-            ("iat", self.iat.into()),
-            ("exp", self.exp.into()),
+            ("kind", self.summary.kind.map(Kind::as_str).into()),
+            ("iss", self.summary.iss.clone().into()),
+            ("kid", self.summary.kid.clone().into()),
+            ("alg", self.summary.alg.clone().into()),
+            ("iat", self.summary.iat.into()),
+            ("exp", self.summary.exp.into()),
             ("status", if self.code.is_none() { "accepted" } else { "rejected" }.into()),
             ("code", self.code.map(Code::as_str).into()),
             ("used", self.used.into()),

@@ -17,6 +17,7 @@ use crate::core::facts::{
     UsPerson,
 };
 use crate::core::policy::evaluate::{Evidence, Outcome, Param, Reason};
+use crate::core::token::TokenSummary;
 use sha2::{Digest, Sha256};
 
 /// The stable prefix.
@@ -67,12 +68,7 @@ pub struct SupportRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
-    pub kind: Option<Kind>,
-    pub iss: Option<String>,
-    pub kid: Option<String>,
-    pub alg: Option<String>,
-    pub iat: Option<u64>,
-    pub exp: Option<u64>,
+    pub summary: TokenSummary,
     pub code: Option<Code>,
     pub used: bool,
     pub clock_suspect: bool,
@@ -124,12 +120,13 @@ pub fn encode(record: &SupportRecord) -> String {
     w.option(record.subject_hash, |w, hash| w.0.extend_from_slice(&hash));
     w.count(record.tokens.len());
     for token in &record.tokens {
-        w.option(token.kind, |w, kind| w.byte(kind.index()));
-        w.option(token.iss.as_deref(), Writer::string);
-        w.option(token.kid.as_deref(), Writer::string);
-        w.option(token.alg.as_deref(), Writer::string);
-        w.option(token.iat, Writer::varint);
-        w.option(token.exp, Writer::varint);
+        let summary = &token.summary;
+        w.option(summary.kind, |w, kind| w.byte(kind.index()));
+        w.option(summary.iss.as_deref(), Writer::string);
+        w.option(summary.kid.as_deref(), Writer::string);
+        w.option(summary.alg.as_deref(), Writer::string);
+        w.option(summary.iat, Writer::varint);
+        w.option(summary.exp, Writer::varint);
         w.option(token.code, |w, code| w.byte(code.index()));
         w.byte(u8::from(token.used) | (u8::from(token.clock_suspect) << 1));
     }
@@ -239,12 +236,14 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
     let mut tokens = Vec::new();
     for _ in 0..r.count(8)? {
         tokens.push(TokenRecord {
-            kind: r.option(|r| Kind::from_index(r.byte()?).ok_or(INVALID))?,
-            iss: r.option(Reader::string)?,
-            kid: r.option(Reader::string)?,
-            alg: r.option(Reader::string)?,
-            iat: r.option(Reader::varint)?,
-            exp: r.option(Reader::varint)?,
+            summary: TokenSummary {
+                kind: r.option(|r| Kind::from_index(r.byte()?).ok_or(INVALID))?,
+                iss: r.option(Reader::string)?,
+                kid: r.option(Reader::string)?,
+                alg: r.option(Reader::string)?,
+                iat: r.option(Reader::varint)?,
+                exp: r.option(Reader::varint)?,
+            },
             code: r.option(|r| Code::from_index(r.byte()?).ok_or(INVALID))?,
             used: false,
             clock_suspect: false,
