@@ -119,3 +119,19 @@ fn replay_without_a_policy_shows_what_was_recorded() {
         }
     }
 }
+
+#[test]
+fn decoding_refuses_what_would_make_an_ambiguous_report() {
+    // Found by the support_code fuzz target: a reason carrying one param name twice.
+    let code = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/regressions/support_code/duplicate-param-name.code.txt"
+    ))
+    .unwrap();
+    assert!(support::decode(code.trim()).is_err());
+    // A well-formed record with a tier listed twice is refused too.
+    let (_, scenario) = load_all().into_iter().next().unwrap();
+    let mut record = support::decode(&check(&scenario.policy, &scenario.request).support_code).unwrap();
+    record.tiers.push(record.tiers[0].clone());
+    assert!(support::decode(&support::encode(&record)).is_err());
+}

@@ -287,12 +287,19 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
     let mut tiers = Vec::new();
     for _ in 0..r.count(32)? {
         let id = r.string()?;
+        if tiers.iter().any(|tier: &TierRecord| tier.id == id) {
+            return Err(INVALID);
+        }
         let outcome = Outcome::ALL.get(usize::from(r.byte()?)).copied().ok_or(INVALID)?;
         let mut reasons = Vec::new();
         for _ in 0..r.count(MAX_ITEMS)? {
             let mut reason = Reason::new(Code::from_index(r.byte()?).ok_or(INVALID)?);
             for _ in 0..r.count(8)? {
                 let name = PARAM_NAMES.get(usize::from(r.byte()?)).copied().ok_or(INVALID)?;
+                // A name twice would make the report's `params` object ambiguous.
+                if reason.param(name).is_some() {
+                    return Err(INVALID);
+                }
                 let value = match r.byte()? {
                     0 => Param::Text(r.string()?),
                     1 => {
