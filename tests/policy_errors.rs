@@ -154,3 +154,46 @@ fn policy_text_limits_and_syntax_errors_are_clear() {
     assert!(Policy::parse(&" ".repeat(300 * 1024)).unwrap_err().to_string().contains("larger than"));
     assert!(Policy::parse("{\"version\":").unwrap_err().to_string().starts_with("the policy is not valid JSON"));
 }
+
+#[test]
+fn every_reason_of_every_test_fills_its_sentence() {
+    // Policies that reach the less common branches: citizenship tests (attested or not), a
+    // region that is not attested, assurance under `not`.
+    let keys = keys();
+    let base = policy(&keys);
+    let policy_with = |require: &str| {
+        let text = base.to_compact().replacen(
+            r#""require":{"location":{"countries_not_in":["CU","IR","KP","SY"]}}"#,
+            &format!(r#""require":{require}"#),
+            1,
+        );
+        Policy::from_json(&json(&text)).unwrap()
+    };
+    let identity = |claims: &[(&str, Json)]| {
+        keys.idv_es256.sign_json(&keys.idv_es256.header(IDENTITY), &with(&identity_claims(), claims))
+    };
+    let location =
+        |claims: &[(&str, Json)]| keys.edge.sign_json(&keys.edge.header(LOCATION), &with(&location_claims(), claims));
+    let cases = [
+        (r#"{"identity":{"citizenship_none_of":["IR","KP"]}}"#, identity(&[("citizenships", json(r#"["US","IR"]"#))])),
+        (
+            r#"{"identity":{"citizenship_none_of":["IR","KP"]}}"#,
+            keys.idv_es256.sign_json(&keys.idv_es256.header(IDENTITY), &without(&identity_claims(), &["citizenships"])),
+        ),
+        (r#"{"identity":{"citizenship_any_of":["US"]}}"#, identity(&[("citizenships", json(r#"["DE"]"#))])),
+        (r#"{"not":{"identity":{"min_ial":2}}}"#, identity(&[])),
+        (r#"{"not":{"identity":{"citizenship_none_of":["IR"]}}}"#, identity(&[])),
+        (r#"{"location":{"regions_not_in":["UA-43"]}}"#, location(&[("country", "UA".into())])),
+    ];
+    for (require, token) in cases {
+        let report = check(
+            &policy_with(require),
+            &Request { tokens: vec![token], now: NOW, lang: "en".into(), ..Request::default() },
+        );
+        let tier = report.tier("standard").unwrap();
+        assert!(!tier.reasons.is_empty(), "{require}");
+        for item in &tier.explanation.items {
+            assert!(!item.contains('{'), "{require}: unfilled placeholder in {item:?}");
+        }
+    }
+}

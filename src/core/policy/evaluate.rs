@@ -359,7 +359,10 @@ fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, l
         return;
     }
     if let Some(min_ial) = test.min_ial {
-        leaf.field("min_ial", true, Reason::new(Code::IdentityAssuranceTooLow).number("min_ial", u64::from(min_ial)));
+        let reason = Reason::new(Code::IdentityAssuranceTooLow)
+            .number("ial", u64::from(facts.ial))
+            .number("min_ial", u64::from(min_ial));
+        leaf.field("min_ial", true, reason);
     }
     if let Some(max_age_days) = test.max_age_days {
         leaf.field(
@@ -384,13 +387,22 @@ fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, l
         }
     }
     if let Some(excluded) = &test.citizenship_none_of {
+        let listed = |countries: Vec<&crate::core::facts::Country>| {
+            Param::List(countries.into_iter().map(|c| c.as_str().to_owned()).collect())
+        };
         match &facts.citizenships {
             Some(citizenships) => {
-                let hit = citizenships.iter().find(|c| excluded.contains(c));
-                let reason = Reason::new(Code::CitizenshipExcluded).text("country", hit.map_or("", |c| c.as_str()));
-                leaf.field("citizenship_none_of", hit.is_none(), reason);
+                let held: Vec<_> = citizenships.iter().filter(|c| excluded.contains(c)).collect();
+                // Under `not`, the test holding counts against the user: name the whole list.
+                let named = if held.is_empty() { excluded.iter().collect() } else { held.clone() };
+                let reason = Reason::new(Code::CitizenshipExcluded).with("countries", listed(named));
+                leaf.field("citizenship_none_of", held.is_empty(), reason);
             }
-            None => leaf.unknown("citizenship_none_of", Reason::new(Code::CitizenshipExcluded)),
+            None => {
+                let reason =
+                    Reason::new(Code::CitizenshipExcluded).with("countries", listed(excluded.iter().collect()));
+                leaf.unknown("citizenship_none_of", reason);
+            }
         }
     }
 }
@@ -427,7 +439,8 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
                 // No region attested: fine unless the country has an excluded region.
                 let country_has_excluded_region =
                     excluded.iter().any(|region| region.as_str().starts_with(facts.country.as_str()));
-                let reason = Reason::new(Code::RegionRestricted).text("country", facts.country.as_str());
+                // The region is not known: name the country in its place.
+                let reason = Reason::new(Code::RegionRestricted).text("region", facts.country.as_str());
                 if country_has_excluded_region {
                     leaf.unknown("regions_not_in", reason);
                 } else {
