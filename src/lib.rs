@@ -29,3 +29,5 @@
 
 pub mod core;
 pub mod scenario;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

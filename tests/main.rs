@@ -1,5 +1,7 @@
-//! Native integration tests: one binary, one module per concern.
+//! Native integration tests: one binary, one module per concern. (The browser tests are the
+//! `browser` test target, tests/browser/main.rs.)
 
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

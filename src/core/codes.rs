@@ -51,6 +51,9 @@ crate::core::string_enum! {
         LocationEligible => "LOCATION_ELIGIBLE",
         OrganizationEligible => "ORGANIZATION_ELIGIBLE",
         AuthorizationValid => "AUTHORIZATION_VALID",
+        // Configuration problems of the element (appended after the stable list).
+        AttributeInvalid => "ATTRIBUTE_INVALID",
+        SupportCodeInvalid => "SUPPORT_CODE_INVALID",
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`support`]: support codes
 //! - [`report`]: the report (the JSON/JS contract)
 //! - [`check`]: the pipeline every caller uses
+//! - [`input`]: the JavaScript `evaluate(input)` contract, read from JSON
 
 pub use crate::string_enum;
 
@@ -15,6 +16,7 @@ pub mod codes;
 pub mod explain;
 pub mod facts;
 pub mod fields;
+pub mod input;
 pub mod json;
 pub mod policy;
 pub mod remedy;

@@ -51,7 +51,9 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::RegionRestricted
         | Code::RestrictedParty
         | Code::PolicyInvalid
-        | Code::TierUnknown => Some(Action::ContactSupport),
+        | Code::TierUnknown
+        | Code::AttributeInvalid
+        | Code::SupportCodeInvalid => Some(Action::ContactSupport),
         Code::IdentityEligible | Code::LocationEligible | Code::OrganizationEligible | Code::AuthorizationValid => None,
     }
 }

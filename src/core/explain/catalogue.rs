@@ -38,6 +38,13 @@ impl Catalogue {
         Catalogue::get("en")
     }
 
+    /// Whether `lang` (or its primary language) has a catalogue of its own.
+    pub fn supports(lang: &str) -> bool {
+        let lang = lang.trim().to_ascii_lowercase();
+        let primary = lang.split(['-', '_']).next().unwrap_or_default().to_owned();
+        Catalogue::get(&lang).or_else(|| Catalogue::get(&primary)).is_some()
+    }
+
     /// The catalogue for `lang`: exact tag, then primary language, then English.
     pub fn negotiate(lang: &str) -> &'static Catalogue {
         static EMPTY: OnceLock<Catalogue> = OnceLock::new();
@@ -51,6 +58,26 @@ impl Catalogue {
 
     pub fn lang(&self) -> &str {
         &self.lang
+    }
+
+    /// `ltr` or `rtl`, for the element's `dir` attribute.
+    pub fn direction(&self) -> &str {
+        match self.json.get("direction").and_then(Json::as_str) {
+            Some("rtl") => "rtl",
+            _ => "ltr",
+        }
+    }
+
+    /// A text of the element itself ("Check again", "Copy support code"), English if missing.
+    pub fn ui(&self, key: &str) -> String {
+        self.text("ui", key)
+            .or_else(|| Catalogue::english().and_then(|english| english.text("ui", key)))
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// Whether this catalogue itself has the `ui` text `key`.
+    pub fn has_ui(&self, key: &str) -> bool {
+        self.text("ui", key).is_some()
     }
 
     fn text(&self, section: &str, key: &str) -> Option<String> {

@@ -92,7 +92,25 @@ fn fill(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue: &C
     out
 }
 
-/// Every reason code and remedy action with its text, for the "every code has text" tests.
+/// The element's own texts (`ui` section of each catalogue).
+pub const UI_KEYS: &[&str] = &[
+    "checking",
+    "retry",
+    "support_code",
+    "support_code_holds",
+    "support_code_never",
+    "copy",
+    "copied",
+    "copy_failed",
+    "other_tiers",
+    "replayed",
+    "policy_changed",
+    "fact_widget",
+    "fact_policy",
+    "fact_time",
+];
+
+/// What a catalogue lacks: reason codes, remedy actions, headlines, `ui` texts.
 pub fn missing_texts(catalogue: &Catalogue) -> Vec<String> {
     let codes = Code::ALL.iter().filter(|code| catalogue.reason(code.as_str()).is_none()).map(|c| c.to_string());
     let actions = Action::ALL.iter().filter(|a| catalogue.remedy(a.as_str()).is_none()).map(|a| a.to_string());
@@ -100,7 +118,8 @@ pub fn missing_texts(catalogue: &Catalogue) -> Vec<String> {
         .iter()
         .filter(|outcome| catalogue.headline(outcome.as_str()).is_none())
         .map(|outcome| format!("headline.{}", outcome.as_str()));
-    codes.chain(actions).chain(headlines).collect()
+    let ui = UI_KEYS.iter().filter(|key| !catalogue.has_ui(key)).map(|key| format!("ui.{key}"));
+    codes.chain(actions).chain(headlines).chain(ui).collect()
 }
 
 #[cfg(test)]
@@ -152,5 +171,6 @@ mod tests {
         assert_eq!(fill("unclosed {tier", None, "T", english), "unclosed {tier");
         let explanation = explain(&tier(Outcome::Granted, &[], &[]), "xx", None);
         assert_eq!(explanation.lang, "en");
+        assert!(Catalogue::supports("es-MX") && Catalogue::supports("AR") && !Catalogue::supports("fr"));
     }
 }

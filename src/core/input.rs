@@ -1,0 +1,126 @@
+//! The input of the JavaScript `evaluate(input)` (SPEC §7), read from JSON:
+//! `{ policy, tokens: [..], tier?, now?, server_time?, nonce?, lang?, jwks? }`.
+//!
+//! Pure, so the JS contract is tested natively; the wasm export only converts JS values to
+//! JSON text and back. `policy` may be the policy object or its JSON text (text is parsed
+//! strictly, so duplicate keys are caught; an object has already been through `JSON.parse`).
+
+use crate::core::check::{self, Request};
+use crate::core::fields::{Field, FieldError};
+use crate::core::json::{Json, MAX_SAFE_INTEGER};
+use crate::core::policy::keys::FetchedJwks;
+use crate::core::policy::Policy;
+use crate::core::report::Report;
+
+/// Largest input document accepted: 8 tokens of 16 KiB, a policy, and room for JWKS.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// Reads an `evaluate` input and decides. Input the caller got wrong (not an object, `tokens`
+/// not a list of strings, a bad number) is an error for the integrator; a policy that does not
+/// validate is a report with `error` / `POLICY_INVALID`, like every other configuration error.
+///
+/// # Errors
+/// What is wrong with the input, with its path.
+pub fn evaluate(text: &str, device_now: u64) -> Result<Report, FieldError> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(FieldError {
+            path: String::new(),
+            message: format!("the input is larger than {MAX_INPUT_BYTES} bytes"),
+        });
+    }
+    let json = Json::parse(text).map_err(|error| FieldError {
+        path: String::new(),
+        message: format!("the input is not valid JSON: {error}"),
+    })?;
+    let root = Field::root(&json);
+    let mut members = root.object()?;
+    let policy_field = members.required("policy")?;
+    let tokens = match members.optional("tokens") {
+        Some(field) => field.array()?.iter().map(|t| t.string().map(str::to_owned)).collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let optional_text =
+        |field: Option<Field<'_>>, max: usize| field.map(|f| f.short_string(max).map(str::to_owned)).transpose();
+    let tier = optional_text(members.optional("tier"), 64)?;
+    let nonce = optional_text(members.optional("nonce"), 512)?;
+    let lang = optional_text(members.optional("lang"), 35)?.unwrap_or_else(|| "en".to_owned());
+    let seconds = |field: Option<Field<'_>>| field.map(|f| f.uint(0..=MAX_SAFE_INTEGER)).transpose();
+    let now = seconds(members.optional("now"))?.unwrap_or(device_now);
+    let server_time = seconds(members.optional("server_time"))?;
+    let fetched_jwks = match members.optional("jwks") {
+        Some(field) => read_jwks_map(&field)?,
+        None => Vec::new(),
+    };
+    members.finish()?;
+    let request = Request { tokens, tier, now, server_time, nonce, lang, fetched_jwks };
+    let policy = match policy_field.json {
+        Json::String(text) => Policy::parse(text),
+        other => Policy::from_json(other),
+    };
+    Ok(match policy {
+        Ok(policy) => check::check(&policy, &request),
+        Err(error) => check::policy_error(&error, &request),
+    })
+}
+
+/// `jwks`: `{ "<jwks_uri>": <JWKS object or its text> }`, documents the caller fetched.
+fn read_jwks_map(field: &Field<'_>) -> Result<Vec<FetchedJwks>, FieldError> {
+    let mut members = field.object()?;
+    members
+        .rest()
+        .into_iter()
+        .map(|(uri, value)| {
+            let text = match value.json {
+                Json::String(text) => text.clone(),
+                Json::Object(_) => value.json.to_compact(),
+                _ => return Err(value.error("expected a JWKS object or its JSON text")),
+            };
+            Ok(FetchedJwks { uri: uri.to_owned(), text })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::policy::evaluate::Outcome;
+
+    const POLICY: &str = r#"{"version":"1","audience":"https://app.example",
+      "issuers":[{"iss":"https://edge.example","kinds":["location"],"algorithms":["ES256"],"jwks_uri":"https://edge.example/jwks"}],
+      "tiers":[{"id":"standard","require":{"location":{"countries_not_in":["KP"]}}}]}"#;
+
+    #[test]
+    fn reads_the_policy_as_object_or_text_and_defaults_the_clock() {
+        let as_object = evaluate(&format!(r#"{{"policy":{POLICY}}}"#), 1_800_000_000).unwrap();
+        let as_text =
+            evaluate(&format!(r#"{{"policy":{}}}"#, Json::String(POLICY.into()).to_compact()), 1_800_000_000).unwrap();
+        assert_eq!(as_object.tiers, as_text.tiers);
+        assert_eq!(as_object.clock.now, 1_800_000_000);
+        assert_eq!(as_object.outcome, Outcome::ActionRequired);
+        let later = evaluate(&format!(r#"{{"policy":{POLICY},"now":5,"server_time":7,"lang":"es"}}"#), 1).unwrap();
+        assert_eq!((later.clock.now, later.clock.server_time), (5, Some(7)));
+    }
+
+    #[test]
+    fn an_invalid_policy_is_an_error_report_and_bad_input_an_error() {
+        let report = evaluate(r#"{"policy":{"version":"1"}}"#, 0).unwrap();
+        assert_eq!(report.outcome, Outcome::Error);
+        assert_eq!(report.error.unwrap().code.as_str(), "POLICY_INVALID");
+        let duplicate =
+            Json::String(POLICY.replacen(r#""version":"1""#, r#""version":"1","version":"2""#, 1)).to_compact();
+        let report = evaluate(&format!(r#"{{"policy":{duplicate}}}"#), 0).unwrap();
+        assert!(report.error.unwrap().message.contains("duplicate member name"));
+        for (input, expected) in [
+            ("[]", "expected an object"),
+            (r#"{"tokens":[]}"#, "the member \"policy\" is required"),
+            (r#"{"policy":{},"tokens":"a.b.c"}"#, "tokens: expected an array"),
+            (r#"{"policy":{},"tokens":[1]}"#, "tokens[0]: expected a string"),
+            (r#"{"policy":{},"now":-1}"#, "now: -1 is not a whole number"),
+            (r#"{"policy":{},"colour":1}"#, "colour: is not a known field"),
+            (r#"{"policy":{},"jwks":{"https://x":1}}"#, "jwks.https://x: expected a JWKS"),
+        ] {
+            let error = evaluate(input, 0).unwrap_err().to_string();
+            assert!(error.contains(expected), "{input}: {error}");
+        }
+    }
+}

@@ -1,0 +1,626 @@
+//! `<access-check>` (SPEC §7): inputs, loading, evaluation and events. Rendering is in
+//! [`super::render`]; deciding is the core's.
+//!
+//! Inputs: attributes, `addToken()`, the `attestation-endpoint`, a URL-fragment token. Tokens
+//! live in this element's memory only. Every async step carries the element's generation and
+//! is dropped if the element was disconnected or reconfigured meanwhile.
+
+use super::fetch;
+use super::owned::{Listener, Timer};
+use super::render::{Options, View};
+use super::{clock, report_to_js};
+use crate::core::check::{self, Request};
+use crate::core::codes::Code;
+use crate::core::explain::Catalogue;
+use crate::core::json::Json;
+use crate::core::policy::keys::FetchedJwks;
+use crate::core::policy::Policy;
+use crate::core::report::Report;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
+
+/// Attributes that change what the element shows.
+const OBSERVED: &[&str] =
+    &["policy", "tier", "lang", "theme", "layout", "attestation-endpoint", "token-param", "now", "server-time"];
+const POLICY_TIMEOUT_MS: i32 = 10_000;
+const KEYS_TIMEOUT_MS: i32 = 8_000;
+const ENDPOINT_TIMEOUT_MS: i32 = 8_000;
+const ATTEMPTS: u32 = 3;
+
+#[wasm_bindgen(module = "/src/web/element.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = defineElement, catch)]
+    fn define_element(tag: &str, create: &JsValue, observed: &js_sys::Array) -> Result<bool, JsValue>;
+}
+
+thread_local! {
+    /// Makes the Rust side of each new element. Created once and kept for the page's life.
+    static CREATE: Closure<dyn FnMut(HtmlElement) -> JsValue> =
+        Closure::new(|host: HtmlElement| JsValue::from(ElementHandle { element: Element::new(host) }));
+    /// JWKS documents fetched from `jwks_uri`s, shared by every element for the page's life.
+    static JWKS_CACHE: RefCell<Vec<FetchedJwks>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn define(tag: &str) -> Result<bool, JsValue> {
+    let observed: js_sys::Array = OBSERVED.iter().map(|name| JsValue::from_str(name)).collect();
+    CREATE.with(|create| define_element(tag, create.as_ref(), &observed))
+}
+
+/// What JS holds for one element.
+#[wasm_bindgen]
+pub struct ElementHandle {
+    element: Rc<Element>,
+}
+
+#[wasm_bindgen]
+impl ElementHandle {
+    pub fn connected(&self) {
+        Element::connected(&self.element);
+    }
+
+    pub fn disconnected(&self) {
+        self.element.disconnected();
+    }
+
+    #[wasm_bindgen(js_name = attributeChanged)]
+    pub fn attribute_changed(&self, name: &str) {
+        Element::attribute_changed(&self.element, name);
+    }
+
+    /// The latest report, or null before the first decision.
+    pub fn report(&self) -> JsValue {
+        self.element.state.borrow().report.as_ref().map_or(JsValue::NULL, report_to_js)
+    }
+
+    #[wasm_bindgen(js_name = addToken)]
+    pub fn add_token(&self, jws: String) {
+        Element::add_token(&self.element, jws);
+    }
+
+    /// Fetches again what can be fetched, re-evaluates, and resolves with the report.
+    pub fn refresh(&self) -> js_sys::Promise {
+        let element = Rc::downgrade(&self.element);
+        wasm_bindgen_futures::future_to_promise(async move {
+            if let Some(element) = element.upgrade() {
+                Element::reload(&element, true).await;
+                return Ok(element.state.borrow().report.as_ref().map_or(JsValue::NULL, report_to_js));
+            }
+            Ok(JsValue::NULL)
+        })
+    }
+
+    #[wasm_bindgen(js_name = supportCode)]
+    pub fn support_code(&self) -> Option<String> {
+        self.element.state.borrow().report.as_ref().map(|report| report.support_code.clone())
+    }
+
+    /// Shows the decision a support code holds, exactly as its user saw it (read-only).
+    pub fn replay(&self, code: &str) {
+        Element::replay(&self.element, code);
+    }
+}
+
+/// A configuration problem the integrator must fix: shown as `error`, never a grant.
+#[derive(Clone, PartialEq)]
+struct Problem {
+    code: Code,
+    message: String,
+}
+
+enum PolicyState {
+    Loading,
+    Ready(Rc<Policy>),
+    Failed(Problem),
+}
+
+struct State {
+    connected: bool,
+    generation: u32,
+    policy: PolicyState,
+    /// From `addToken()` and the URL fragment.
+    added_tokens: Vec<String>,
+    endpoint_tokens: Vec<String>,
+    /// Server `Date` minus the device clock when it was read.
+    server_offset: Option<i64>,
+    report: Option<Report>,
+    /// Outcome and reasons of the last `access-check:decision`, to fire only on change.
+    last_decision: Option<String>,
+    /// The last problem reported on the console and by event, to report each once.
+    last_problem: Option<Problem>,
+    replaying: bool,
+    timer: Option<Timer>,
+    listeners: Vec<Listener>,
+}
+
+pub struct Element {
+    host: HtmlElement,
+    view: Option<View>,
+    state: RefCell<State>,
+}
+
+impl Element {
+    fn new(host: HtmlElement) -> Rc<Element> {
+        let view = View::new(&host).ok();
+        Rc::new(Element {
+            host,
+            view,
+            state: RefCell::new(State {
+                connected: false,
+                generation: 0,
+                policy: PolicyState::Loading,
+                added_tokens: Vec::new(),
+                endpoint_tokens: Vec::new(),
+                server_offset: None,
+                report: None,
+                last_decision: None,
+                last_problem: None,
+                replaying: false,
+                timer: None,
+                listeners: Vec::new(),
+            }),
+        })
+    }
+
+    fn attribute(&self, name: &str) -> Option<String> {
+        self.host.get_attribute(name).filter(|value| !value.trim().is_empty())
+    }
+
+    fn connected(this: &Rc<Element>) {
+        this.state.borrow_mut().connected = true;
+        this.take_fragment_token();
+        Element::spawn_reload(this);
+    }
+
+    fn disconnected(&self) {
+        let mut state = self.state.borrow_mut();
+        state.connected = false;
+        state.generation = state.generation.wrapping_add(1);
+        state.timer = None;
+        state.listeners.clear();
+    }
+
+    fn attribute_changed(this: &Rc<Element>, name: &str) {
+        if !this.state.borrow().connected {
+            return;
+        }
+        match name {
+            "policy" | "attestation-endpoint" => Element::spawn_reload(this),
+            "token-param" => {
+                this.take_fragment_token();
+                Element::evaluate(this);
+            }
+            _ => Element::evaluate(this),
+        }
+    }
+
+    fn add_token(this: &Rc<Element>, jws: String) {
+        let jws = jws.trim().to_owned();
+        {
+            let mut state = this.state.borrow_mut();
+            if jws.is_empty() || state.added_tokens.contains(&jws) {
+                return;
+            }
+            state.added_tokens.push(jws);
+        }
+        if this.state.borrow().connected {
+            Element::evaluate(this);
+        }
+    }
+
+    /// Takes the token delivered in the URL fragment (`#<token-param>=<jws>`) and removes it
+    /// from the address bar at once (SECURITY.md rule 18). The query string is never read.
+    fn take_fragment_token(&self) {
+        let Some(param) = self.attribute("token-param") else { return };
+        let Some(window) = web_sys::window() else { return };
+        let location = window.location();
+        let Ok(hash) = location.hash() else { return };
+        let fragment = hash.strip_prefix('#').unwrap_or(&hash);
+        if fragment.is_empty() {
+            return;
+        }
+        let mut token = None;
+        let mut kept: Vec<&str> = Vec::new();
+        for pair in fragment.split('&') {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if name == param && token.is_none() {
+                token = js_sys::decode_uri_component(value).ok().and_then(|v| v.as_string());
+            } else {
+                kept.push(pair);
+            }
+        }
+        let Some(token) = token else { return };
+        let path = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+        let url = if kept.is_empty() { path } else { format!("{path}#{}", kept.join("&")) };
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+        let mut state = self.state.borrow_mut();
+        if !token.is_empty() && !state.added_tokens.contains(&token) {
+            state.added_tokens.push(token);
+        }
+    }
+
+    fn spawn_reload(this: &Rc<Element>) {
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(element) = weak.upgrade() {
+                Element::reload(&element, false).await;
+            }
+        });
+    }
+
+    /// Loads the policy, the issuers' keys and the endpoint's tokens, then evaluates.
+    /// `again` (from `refresh()`) also retries keys that failed before.
+    async fn reload(this: &Rc<Element>, again: bool) {
+        let generation = {
+            let mut state = this.state.borrow_mut();
+            state.generation = state.generation.wrapping_add(1);
+            state.replaying = false;
+            if !again {
+                state.policy = PolicyState::Loading;
+            }
+            state.generation
+        };
+        if let Some(view) = &this.view {
+            view.checking(&this.lang());
+        }
+        let weak = Rc::downgrade(this);
+        let policy = match (again, &this.state.borrow().policy) {
+            (true, PolicyState::Ready(policy)) => Some(Ok(policy.clone())),
+            _ => None,
+        };
+        let policy = match policy {
+            Some(ready) => ready,
+            None => load_policy(this.attribute("policy")).await.map(Rc::new),
+        };
+        let Some(this) = current(&weak, generation) else { return };
+        let policy = match policy {
+            Ok(policy) => policy,
+            Err(problem) => {
+                this.state.borrow_mut().policy = PolicyState::Failed(problem);
+                Element::evaluate(&this);
+                return;
+            }
+        };
+        this.state.borrow_mut().policy = PolicyState::Ready(policy.clone());
+        let missing = fetch_keys(&policy).await;
+        let Some(this) = current(&weak, generation) else { return };
+        if let Some(problem) = missing {
+            this.report_problem(&problem);
+        }
+        if let Some(endpoint) = this.attribute("attestation-endpoint") {
+            let result = load_endpoint(&endpoint).await;
+            let Some(this) = current(&weak, generation) else { return };
+            match result {
+                Ok((tokens, offset)) => {
+                    let mut state = this.state.borrow_mut();
+                    state.endpoint_tokens = tokens;
+                    state.server_offset = offset.or(state.server_offset);
+                }
+                Err(message) => console_error(&format!("access-check: attestation-endpoint: {message}")),
+            }
+        }
+        let Some(this) = current(&weak, generation) else { return };
+        Element::evaluate(&this);
+    }
+
+    /// The language: the `lang` attribute, then `<html lang>`, then the browser's languages.
+    fn lang(&self) -> String {
+        if let Some(lang) = self.attribute("lang") {
+            return lang;
+        }
+        let window = web_sys::window();
+        let page = window
+            .as_ref()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|html| html.get_attribute("lang"))
+            .filter(|lang| !lang.is_empty());
+        if let Some(lang) = page {
+            return lang;
+        }
+        // The first of the browser's languages that has a catalogue.
+        let languages = window.map(|w| w.navigator().languages()).unwrap_or_default();
+        languages
+            .iter()
+            .filter_map(|lang| lang.as_string())
+            .find(|lang| Catalogue::supports(lang))
+            .unwrap_or_else(|| "en".to_owned())
+    }
+
+    /// Reads and checks the attributes that have a fixed form.
+    fn options(&self) -> Result<(Options, Option<u64>, Option<u64>), Problem> {
+        let invalid = |name: &str, value: &str, expected: &str| Problem {
+            code: Code::AttributeInvalid,
+            message: format!("the {name} attribute {value:?} is not valid: use {expected}"),
+        };
+        let theme = self.attribute("theme").unwrap_or_else(|| "auto".into());
+        if !matches!(theme.as_str(), "auto" | "light" | "dark") {
+            return Err(invalid("theme", &theme, "auto, light or dark"));
+        }
+        let layout = self.attribute("layout").unwrap_or_else(|| "full".into());
+        if !matches!(layout.as_str(), "full" | "compact") {
+            return Err(invalid("layout", &layout, "full or compact"));
+        }
+        let seconds = |name: &str| -> Result<Option<u64>, Problem> {
+            match self.attribute(name) {
+                None => Ok(None),
+                Some(value) => value
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= crate::core::json::MAX_SAFE_INTEGER)
+                    .map(Some)
+                    .ok_or_else(|| invalid(name, &value, "whole seconds since 1970")),
+            }
+        };
+        let now = seconds("now")?;
+        let server_time = seconds("server-time")?;
+        Ok((Options { compact: layout == "compact", per_tier: self.attribute("tier").is_none() }, now, server_time))
+    }
+
+    /// Decides with what is loaded, shows it, fires events, and schedules re-evaluation.
+    fn evaluate(this: &Rc<Element>) {
+        if this.state.borrow().replaying || !this.state.borrow().connected {
+            return;
+        }
+        let lang = this.lang();
+        let policy = match &this.state.borrow().policy {
+            PolicyState::Loading => return,
+            PolicyState::Ready(policy) => Ok(policy.clone()),
+            PolicyState::Failed(problem) => Err(problem.clone()),
+        };
+        let options = this.options();
+        let (policy, (options, now_attribute, server_attribute)) = match (policy, options) {
+            (Ok(policy), Ok(options)) => (policy, options),
+            (Err(problem), _) | (_, Err(problem)) => {
+                this.show_problem(&problem, &lang);
+                return;
+            }
+        };
+        let device_now = now_attribute.unwrap_or_else(clock::now);
+        let request = {
+            let state = this.state.borrow();
+            let offset_time = state
+                .server_offset
+                .map(|offset| device_now.saturating_add_signed(offset))
+                .filter(|_| now_attribute.is_none());
+            Request {
+                tokens: state.added_tokens.iter().chain(&state.endpoint_tokens).cloned().collect(),
+                tier: this.attribute("tier"),
+                now: device_now,
+                server_time: server_attribute.or(offset_time),
+                nonce: None,
+                lang: lang.clone(),
+                fetched_jwks: JWKS_CACHE.with(|cache| cache.borrow().clone()),
+            }
+        };
+        let report = check::check(&policy, &request);
+        if let Some(error) = &report.error {
+            this.report_problem(&Problem { code: error.code, message: error.message.clone() });
+        }
+        this.show(report, &options);
+        if now_attribute.is_none() {
+            Element::schedule(this);
+        }
+    }
+
+    /// Renders a report and fires `access-check:decision` if the outcome or reasons changed.
+    fn show(self: &Rc<Self>, report: Report, options: &Options) {
+        let signature = decision_signature(&report);
+        let listeners = match &self.view {
+            Some(view) => {
+                let weak = Rc::downgrade(self);
+                let retry = Rc::new(move || {
+                    if let Some(element) = weak.upgrade() {
+                        Element::spawn_refresh(&element);
+                    }
+                });
+                view.show(&report, options, retry)
+            }
+            None => Vec::new(),
+        };
+        let changed = {
+            let mut state = self.state.borrow_mut();
+            state.listeners = listeners;
+            let changed = state.last_decision.as_deref() != Some(signature.as_str());
+            state.last_decision = Some(signature);
+            state.report = Some(report);
+            changed
+        };
+        if changed {
+            let detail = self.state.borrow().report.as_ref().map_or(JsValue::NULL, report_to_js);
+            self.dispatch("access-check:decision", &detail);
+        }
+    }
+
+    fn spawn_refresh(this: &Rc<Element>) {
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(element) = weak.upgrade() {
+                Element::reload(&element, true).await;
+            }
+        });
+    }
+
+    /// Re-evaluates by itself once a token the decision relied on stops being accepted.
+    fn schedule(this: &Rc<Element>) {
+        let mut state = this.state.borrow_mut();
+        state.timer = None;
+        let Some(report) = &state.report else { return };
+        let Some(valid_until) = report.valid_until else { return };
+        let now = report.clock.server_time.unwrap_or(report.clock.now);
+        let at = valid_until.saturating_add(report.clock.leeway_seconds).saturating_add(1);
+        let delay_ms = (at.saturating_sub(now) as f64) * 1000.0;
+        let weak = Rc::downgrade(this);
+        state.timer = Timer::new(delay_ms, move || {
+            if let Some(element) = weak.upgrade() {
+                Element::evaluate(&element);
+            }
+        });
+    }
+
+    fn replay(this: &Rc<Element>, code: &str) {
+        let lang = this.lang();
+        let policy = match &this.state.borrow().policy {
+            PolicyState::Ready(policy) => Some(policy.clone()),
+            _ => None,
+        };
+        {
+            let mut state = this.state.borrow_mut();
+            state.replaying = true;
+            state.timer = None;
+        }
+        match check::replay(code, policy.as_deref(), Some(&lang)) {
+            Ok(report) => {
+                let per_tier = this.attribute("tier").is_none();
+                this.show(report, &Options { compact: false, per_tier });
+            }
+            Err(error) => {
+                let problem = Problem { code: Code::SupportCodeInvalid, message: error.to_string() };
+                this.show_problem(&problem, &lang);
+            }
+        }
+    }
+
+    /// Shows the site-problem state, never a grant, and tells the integrator once.
+    fn show_problem(&self, problem: &Problem, lang: &str) {
+        self.report_problem(problem);
+        if let Some(view) = &self.view {
+            view.problem(problem.code, lang);
+        }
+        let mut state = self.state.borrow_mut();
+        state.report = None;
+        state.timer = None;
+        state.listeners.clear();
+        state.last_decision = None;
+    }
+
+    /// `access-check:error` and one console message per distinct problem.
+    fn report_problem(&self, problem: &Problem) {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.last_problem.as_ref() == Some(problem) {
+                return;
+            }
+            state.last_problem = Some(problem.clone());
+        }
+        console_error(&format!(
+            "access-check <{}>: {} ({})",
+            self.host.tag_name().to_lowercase(),
+            problem.message,
+            problem.code
+        ));
+        let detail = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&detail, &"code".into(), &problem.code.as_str().into());
+        let _ = js_sys::Reflect::set(&detail, &"message".into(), &problem.message.as_str().into());
+        self.dispatch("access-check:error", &detail);
+    }
+
+    fn dispatch(&self, name: &str, detail: &JsValue) {
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+            let _ = self.host.dispatch_event(&event);
+        }
+    }
+}
+
+/// The element, if it still exists and nothing reloaded it since `generation`.
+fn current(weak: &Weak<Element>, generation: u32) -> Option<Rc<Element>> {
+    weak.upgrade().filter(|element| {
+        let state = element.state.borrow();
+        state.connected && state.generation == generation
+    })
+}
+
+/// What `access-check:decision` compares: the tier asked about, and the outcome and reasons of
+/// every tier.
+fn decision_signature(report: &Report) -> String {
+    let tiers: Vec<Json> = report
+        .tiers
+        .iter()
+        .map(|tier| {
+            let reasons = tier.reasons.iter().map(crate::core::report::reason_json).collect();
+            Json::Array(vec![tier.id.as_str().into(), tier.outcome.as_str().into(), Json::Array(reasons)])
+        })
+        .collect();
+    Json::Array(vec![report.tier.as_str().into(), report.outcome.as_str().into(), Json::Array(tiers)]).to_compact()
+}
+
+fn console_error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(message));
+}
+
+fn policy_problem(message: String) -> Problem {
+    Problem { code: Code::PolicyInvalid, message }
+}
+
+/// The policy from the `policy` attribute: `#id` of a `<script type="application/json">`, or a URL.
+async fn load_policy(attribute: Option<String>) -> Result<Policy, Problem> {
+    let source = attribute.ok_or_else(|| {
+        policy_problem("the policy attribute is missing: set it to the policy's URL or to #id of a <script type=\"application/json\">".into())
+    })?;
+    let text = if let Some(id) = source.strip_prefix('#') {
+        let document = web_sys::window().and_then(|w| w.document());
+        let script = document.and_then(|d| d.get_element_by_id(id));
+        let script =
+            script.ok_or_else(|| policy_problem(format!("policy=\"{source}\": no element with id \"{id}\"")))?;
+        let is_json = script.dyn_ref::<web_sys::HtmlScriptElement>().is_some_and(|s| s.type_() == "application/json");
+        if !is_json {
+            return Err(policy_problem(format!(
+                "policy=\"{source}\": the element must be a <script type=\"application/json\">"
+            )));
+        }
+        script.text_content().unwrap_or_default()
+    } else {
+        fetch::get_with_retry(&source, false, POLICY_TIMEOUT_MS, ATTEMPTS)
+            .await
+            .map_err(|failure| policy_problem(format!("policy=\"{source}\": {}", failure.message)))?
+            .text
+    };
+    Policy::parse(&text).map_err(|error| policy_problem(format!("the policy is invalid: {error}")))
+}
+
+/// Fetches the JWKS of every issuer that has only a `jwks_uri`, once per page. Returns the
+/// problem if some could not be had (their tokens then end in `error`, never `granted`).
+async fn fetch_keys(policy: &Policy) -> Option<Problem> {
+    let mut failures = Vec::new();
+    for issuer in &policy.issuers {
+        let (None, Some(uri)) = (&issuer.keys, &issuer.jwks_uri) else { continue };
+        if JWKS_CACHE.with(|cache| cache.borrow().iter().any(|jwks| jwks.uri == *uri)) {
+            continue;
+        }
+        match fetch::get_with_retry(uri, false, KEYS_TIMEOUT_MS, ATTEMPTS).await {
+            Ok(fetched) => {
+                JWKS_CACHE.with(|cache| cache.borrow_mut().push(FetchedJwks { uri: uri.clone(), text: fetched.text }))
+            }
+            Err(failure) => failures.push(failure.message),
+        }
+    }
+    (!failures.is_empty()).then(|| Problem {
+        code: Code::KeysUnavailable,
+        message: format!("issuer keys could not be loaded: {}", failures.join("; ")),
+    })
+}
+
+/// `{"tokens": [..]}` from the attestation endpoint, and the server-minus-device clock offset.
+async fn load_endpoint(url: &str) -> Result<(Vec<String>, Option<i64>), String> {
+    let fetched = fetch::get_with_retry(url, true, ENDPOINT_TIMEOUT_MS, ATTEMPTS).await.map_err(|f| f.message)?;
+    let json = Json::parse(&fetched.text).map_err(|error| format!("the answer is not JSON: {error}"))?;
+    let Some(Json::Array(items)) = json.get("tokens") else {
+        return Err("the answer must be {\"tokens\": [...]}".into());
+    };
+    let tokens = items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect();
+    let offset = fetched
+        .date
+        .as_deref()
+        .and_then(clock::parse_http_date)
+        .and_then(|server| Some(i64::try_from(server).ok()? - i64::try_from(clock::now()).ok()?));
+    Ok((tokens, offset))
+}

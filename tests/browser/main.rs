@@ -1,0 +1,581 @@
+//! Browser tests of `<access-check>` and the JS API, in headless Chromium
+//! (`wasm-pack test --headless --chrome`, see `./dev test`). Each test defines the element
+//! under a fresh tag name.
+
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
+
+#[path = "../support/demo.rs"]
+mod demo;
+#[path = "../support/mint.rs"]
+mod mint;
+
+use access_check::core::json::Json;
+use demo::*;
+use js_sys::{Function, Promise, Reflect};
+use mint::with;
+use std::sync::atomic::{AtomicU32, Ordering};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+include!(concat!(env!("OUT_DIR"), "/scenarios.rs"));
+
+fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Defines the element under a name no other test uses.
+fn fresh_tag() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let tag = format!("access-check-t{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    assert!(access_check::web::define(Some(tag.clone())).unwrap());
+    tag
+}
+
+/// A `<script type="application/json">` holding `json`; returns `#id`.
+fn policy_script(json: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let id = format!("policy-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let script = document().create_element("script").unwrap();
+    script.set_attribute("type", "application/json").unwrap();
+    script.set_id(&id);
+    script.set_text_content(Some(json));
+    document().body().unwrap().append_child(&script).unwrap();
+    format!("#{id}")
+}
+
+fn demo_policy() -> String {
+    policy(&keys()).to_compact()
+}
+
+/// Creates the element with attributes, not yet on the page.
+fn create(tag: &str, attributes: &[(&str, &str)]) -> HtmlElement {
+    let element: HtmlElement = document().create_element(tag).unwrap().dyn_into().unwrap();
+    for (name, value) in attributes {
+        element.set_attribute(name, value).unwrap();
+    }
+    element
+}
+
+fn mount(element: &HtmlElement) {
+    document().body().unwrap().append_child(element).unwrap();
+}
+
+/// Resolves with the detail of the next `name` event, or fails after 15 s.
+fn next_event(element: &HtmlElement, name: &str) -> JsFuture {
+    let target = element.clone();
+    let name = name.to_owned();
+    let promise = Promise::new(&mut |resolve, reject| {
+        let resolve_once = resolve.clone();
+        let handler = Closure::once_into_js(move |event: web_sys::CustomEvent| {
+            resolve_once.call1(&JsValue::NULL, &event.detail()).unwrap();
+        });
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        target
+            .add_event_listener_with_callback_and_add_event_listener_options(&name, handler.unchecked_ref(), &options)
+            .unwrap();
+        let fail = Closure::once_into_js(move || {
+            reject.call1(&JsValue::NULL, &JsValue::from_str("timed out waiting for an event")).unwrap();
+        });
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(fail.unchecked_ref(), 15_000)
+            .unwrap();
+    });
+    JsFuture::from(promise)
+}
+
+async fn sleep(millis: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+fn call(element: &HtmlElement, method: &str, argument: &JsValue) -> JsValue {
+    let function: Function = Reflect::get(element, &method.into()).unwrap().dyn_into().unwrap();
+    function.call1(element, argument).unwrap()
+}
+
+/// A value at a path of plain JS objects: `get(&report, &["tiers", "0", "outcome"])`.
+fn get(value: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(value.clone(), |value, key| Reflect::get(&value, &JsValue::from_str(key)).unwrap())
+}
+
+fn text_at(value: &JsValue, path: &[&str]) -> String {
+    get(value, path).as_string().unwrap_or_else(|| panic!("no string at {path:?}"))
+}
+
+fn shadow(element: &HtmlElement) -> ShadowRoot {
+    element.shadow_root().expect("an open shadow root")
+}
+
+fn find(element: &HtmlElement, selector: &str) -> Option<Element> {
+    shadow(element).query_selector(selector).unwrap()
+}
+
+fn shadow_text(element: &HtmlElement) -> String {
+    shadow(element).text_content().unwrap_or_default()
+}
+
+fn sign(key: &mint::DemoKey, typ: &str, claims: &Json) -> String {
+    key.sign_json(&key.header(typ), claims)
+}
+
+fn citizen_tokens() -> (String, String) {
+    let keys = keys();
+    (sign(&keys.idv_es256, IDENTITY, &identity_claims()), sign(&keys.edge, LOCATION, &location_claims()))
+}
+
+const SCENARIO_NOW: &str = "1795305600";
+
+#[wasm_bindgen_test]
+fn define_registers_fresh_names_once() {
+    let tag = fresh_tag();
+    assert!(!web_sys::window().unwrap().custom_elements().get(&tag).is_undefined());
+    assert!(!access_check::web::define(Some(tag)).unwrap(), "a taken name is reported, not redefined");
+    assert!(access_check::web::define(Some("nohyphen".into())).is_err(), "not a valid custom-element name");
+    assert_eq!(access_check::web::version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+async fn attributes_drive_the_rendering_and_one_event_carries_the_report() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = decision.await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "granted");
+    assert_eq!(text_at(&report, &["tier"]), "frontier");
+    assert_eq!(text_at(&report, &["explanation", "headline"]), "You can use Frontier models.");
+    // The report property holds the same decision.
+    assert_eq!(text_at(&get(&element, &["report"]), &["support_code"]), text_at(&report, &["support_code"]));
+    let status = find(&element, "[role=status]").unwrap();
+    assert_eq!(status.text_content().unwrap(), "You can use Frontier models.");
+    assert_eq!(find(&element, ".container").unwrap().get_attribute("data-outcome").as_deref(), Some("granted"));
+    // Changing the tier re-renders and fires one event; re-setting the same value fires none.
+    let next = next_event(&element, "access-check:decision");
+    element.set_attribute("tier", "standard").unwrap();
+    let report = next.await.unwrap();
+    assert_eq!(text_at(&report, &["tier"]), "standard");
+    assert_eq!(status.text_content().unwrap(), "You can use Standard models.");
+    let events = count_events(&element, "access-check:decision");
+    element.set_attribute("tier", "standard").unwrap();
+    element.set_attribute("theme", "dark").unwrap();
+    sleep(50).await;
+    assert_eq!(events.get(), 0, "no event when neither outcome nor reasons changed");
+    element.remove();
+}
+
+/// Counts events of `name` from now on.
+fn count_events(element: &HtmlElement, name: &str) -> std::rc::Rc<std::cell::Cell<u32>> {
+    let count = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = count.clone();
+    let handler = Closure::<dyn FnMut()>::new(move || counter.set(counter.get() + 1));
+    element.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref()).unwrap();
+    handler.forget();
+    count
+}
+
+#[wasm_bindgen_test]
+async fn add_token_moves_the_decision_and_support_code_is_available() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    let first = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = first.await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "action_required");
+    assert!(shadow_text(&element).contains("Your identity has not been verified yet."));
+    let second = next_event(&element, "access-check:decision");
+    call(&element, "addToken", &identity.into());
+    assert_eq!(text_at(&second.await.unwrap(), &["outcome"]), "action_required");
+    let third = next_event(&element, "access-check:decision");
+    call(&element, "addToken", &location.into());
+    assert_eq!(text_at(&third.await.unwrap(), &["outcome"]), "granted");
+    let code = call(&element, "supportCode", &JsValue::UNDEFINED).as_string().unwrap();
+    assert!(code.starts_with("AC1-"));
+    // The support code sits behind a disclosure that first lists what it holds.
+    let details = find(&element, "details[part=support]").unwrap();
+    let facts = details.query_selector(".facts").unwrap().unwrap().text_content().unwrap();
+    assert!(facts.contains("https://idv.example.com") && facts.contains("citizen"), "{facts}");
+    assert!(!facts.contains(SUBJECT));
+    assert_eq!(details.query_selector("code").unwrap().unwrap().text_content().unwrap(), code);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_fragment_token_is_taken_and_scrubbed_from_the_address_bar() {
+    let tag = fresh_tag();
+    let (identity, _) = citizen_tokens();
+    let window = web_sys::window().unwrap();
+    let before = window.location().href().unwrap();
+    window.location().set_hash(&format!("keep=1&attest={identity}")).unwrap();
+    let element = create(
+        &tag,
+        &[
+            ("policy", &policy_script(&demo_policy())),
+            ("tier", "frontier"),
+            ("now", SCENARIO_NOW),
+            ("token-param", "attest"),
+        ],
+    );
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    // Removed at once, before any decision.
+    let hash = window.location().hash().unwrap();
+    assert_eq!(hash, "#keep=1");
+    assert!(!window.location().href().unwrap().contains(&identity[..20]));
+    let report = decision.await.unwrap();
+    assert_eq!(text_at(&report, &["tokens", "0", "kind"]), "identity");
+    assert!(get(&report, &["tokens", "0", "code"]).is_null());
+    let _ = window.history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(&before));
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn claim_and_policy_text_holding_html_reaches_the_page_as_text() {
+    let tag = fresh_tag();
+    let keys = keys();
+    let hostile = "<img src=x onerror=alert(1)><b>bold</b>";
+    let policy = demo_policy().replace("\"Frontier models\"", &Json::String(hostile.into()).to_compact());
+    let untrusted = sign(
+        &keys.untrusted,
+        IDENTITY,
+        &with(&identity_claims(), &[("iss", format!("https://evil.example/{hostile}").into())]),
+    );
+    let element = create(&tag, &[("policy", &policy_script(&policy)), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    call(&element, "addToken", &untrusted.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    decision.await.unwrap();
+    let root = shadow(&element);
+    assert!(root.query_selector("img").unwrap().is_none(), "no element was made from claim text");
+    assert!(root.query_selector("b").unwrap().is_none());
+    assert!(shadow_text(&element).contains(hostile), "the text shows as typed");
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn re_evaluates_by_itself_when_a_token_expires() {
+    let tag = fresh_tag();
+    let keys = keys();
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let policy = demo_policy().replace("\"leeway_seconds\":60", "\"leeway_seconds\":0");
+    let identity = sign(
+        &keys.idv_es256,
+        IDENTITY,
+        &with(&identity_claims(), &[("iat", (now - 60).into()), ("exp", (now + 3600).into())]),
+    );
+    let location =
+        sign(&keys.edge, LOCATION, &with(&location_claims(), &[("iat", (now - 5).into()), ("exp", (now + 2).into())]));
+    let element = create(&tag, &[("policy", &policy_script(&policy)), ("tier", "frontier")]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.into());
+    let first = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = first.await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "granted");
+    assert_eq!(get(&report, &["valid_until"]).as_f64(), Some((now + 2) as f64));
+    // Nobody touches the element: it decides again once the location token has expired.
+    let report = next_event(&element, "access-check:decision").await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "action_required");
+    assert_eq!(text_at(&report, &["tiers", "0", "reasons", "0", "code"]), "TOKEN_EXPIRED");
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn listeners_and_timers_go_when_the_element_leaves_the_page() {
+    let tag = fresh_tag();
+    let keys = keys();
+    let vpn = sign(&keys.edge, LOCATION, &with(&location_claims(), &[("anonymizer", "vpn".into())]));
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    call(&element, "addToken", &vpn.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    decision.await.unwrap();
+    let button: HtmlElement = find(&element, "button.retry").expect("a retry button").dyn_into().unwrap();
+    let status = find(&element, "[role=status]").unwrap();
+    let shown = status.text_content().unwrap();
+    element.remove();
+    button.click();
+    sleep(100).await;
+    assert_eq!(status.text_content().unwrap(), shown, "the removed element's button no longer does anything");
+    // And while on the page, the same button does refresh.
+    let tag = fresh_tag();
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    decision.await.unwrap();
+    let refreshed = count_events(&element, "access-check:decision");
+    let (identity, location) = citizen_tokens();
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.into());
+    assert!(refreshed.get() >= 1);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn misconfiguration_shows_a_site_problem_and_fires_an_error() {
+    for (attributes, code) in [
+        (vec![("tier", "frontier")], "POLICY_INVALID"),
+        (vec![("policy", "#no-such-script")], "POLICY_INVALID"),
+        (vec![("policy", "/no-such-policy.json")], "POLICY_INVALID"),
+        (vec![("policy", "POLICY"), ("tier", "ultra")], "TIER_UNKNOWN"),
+        (vec![("policy", "POLICY"), ("theme", "purple")], "ATTRIBUTE_INVALID"),
+        (vec![("policy", "POLICY"), ("now", "yesterday")], "ATTRIBUTE_INVALID"),
+        (vec![("policy", "BROKEN")], "POLICY_INVALID"),
+    ] {
+        let tag = fresh_tag();
+        let good = policy_script(&demo_policy());
+        let broken = policy_script(&demo_policy().replacen("\"CU\"", "\"XX\"", 1));
+        let attributes: Vec<(&str, String)> = attributes
+            .into_iter()
+            .map(|(name, value)| (name, value.replace("POLICY", &good).replace("BROKEN", &broken)))
+            .collect();
+        let pairs: Vec<(&str, &str)> = attributes.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let element = create(&tag, &pairs);
+        let error = next_event(&element, "access-check:error");
+        mount(&element);
+        let detail = error.await.unwrap();
+        assert_eq!(text_at(&detail, &["code"]), code, "{pairs:?}");
+        assert!(!text_at(&detail, &["message"]).is_empty());
+        let container = find(&element, ".container").unwrap();
+        assert!(container.class_name().contains("error"), "{pairs:?}: {}", container.class_name());
+        assert!(shadow_text(&element).contains("problem on this site"), "{pairs:?}");
+        let report = get(&element, &["report"]);
+        assert!(report.is_null() || text_at(&report, &["outcome"]) == "error", "{pairs:?}");
+        element.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn unreachable_issuer_keys_end_in_error_with_a_retry_never_granted() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let policy = policy(&keys());
+    let text = policy.to_compact();
+    // The identity issuer publishes its keys only at a URL that does not answer.
+    let start = text.find(",\"jwks\":{\"keys\":[{\"kty\":\"EC\"").unwrap();
+    let end = start + text[start..].find("]}").unwrap() + 2;
+    let policy = format!("{},\"jwks_uri\":\"/no-such-jwks.json\"{}", &text[..start], &text[end..]);
+    let element = create(&tag, &[("policy", &policy_script(&policy)), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.into());
+    let error = next_event(&element, "access-check:error");
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    assert_eq!(text_at(&error.await.unwrap(), &["code"]), "KEYS_UNAVAILABLE");
+    let report = decision.await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "error");
+    assert_eq!(text_at(&report, &["tiers", "0", "remedies", "0", "action"]), "retry");
+    assert!(find(&element, "button.retry").is_some());
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_attestation_endpoint_supplies_tokens() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let body = format!("{{\"tokens\":[\"{identity}\",\"{location}\"]}}");
+    let parts = js_sys::Array::of1(&JsValue::from_str(&body));
+    let blob = web_sys::Blob::new_with_str_sequence(&parts).unwrap();
+    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let element = create(
+        &tag,
+        &[
+            ("policy", &policy_script(&demo_policy())),
+            ("tier", "frontier"),
+            ("now", SCENARIO_NOW),
+            ("attestation-endpoint", &url),
+        ],
+    );
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = decision.await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "granted");
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn languages_follow_the_attribute_then_the_page() {
+    let tag = fresh_tag();
+    let element = create(
+        &tag,
+        &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW), ("lang", "es")],
+    );
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = decision.await.unwrap();
+    assert_eq!(text_at(&report, &["explanation", "lang"]), "es");
+    let container = find(&element, ".container").unwrap();
+    assert_eq!(container.get_attribute("lang").as_deref(), Some("es"));
+    assert_eq!(container.get_attribute("dir").as_deref(), Some("ltr"));
+    assert!(shadow_text(&element).contains("Modelos de frontera"));
+    // Arabic: right to left. A language change re-renders but is not a new decision (same
+    // outcome and reasons), so no event: the report property shows it.
+    let events = count_events(&element, "access-check:decision");
+    element.set_attribute("lang", "ar").unwrap();
+    assert_eq!(container.get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(text_at(&get(&element, &["report"]), &["explanation", "lang"]), "ar");
+    assert!(shadow_text(&element).contains("النماذج الرائدة"));
+    // Without the attribute, the page's <html lang> decides.
+    let html = document().document_element().unwrap();
+    let page_lang = html.get_attribute("lang");
+    html.set_attribute("lang", "es-MX").unwrap();
+    element.remove_attribute("lang").unwrap();
+    assert_eq!(text_at(&get(&element, &["report"]), &["explanation", "lang"]), "es");
+    assert_eq!(events.get(), 0);
+    match page_lang {
+        Some(lang) => html.set_attribute("lang", &lang).unwrap(),
+        None => html.remove_attribute("lang").unwrap(),
+    }
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn several_elements_on_one_page_are_independent() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let script = policy_script(&demo_policy());
+    let frontier = create(&tag, &[("policy", &script), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    let standard =
+        create(&tag, &[("policy", &script), ("tier", "standard"), ("now", SCENARIO_NOW), ("layout", "compact")]);
+    call(&frontier, "addToken", &identity.into());
+    call(&standard, "addToken", &location.into());
+    let a = next_event(&frontier, "access-check:decision");
+    let b = next_event(&standard, "access-check:decision");
+    mount(&frontier);
+    mount(&standard);
+    assert_eq!(
+        text_at(&a.await.unwrap(), &["outcome"]),
+        "action_required",
+        "the location token went to the other element"
+    );
+    assert_eq!(text_at(&b.await.unwrap(), &["outcome"]), "granted");
+    frontier.remove();
+    standard.remove();
+}
+
+#[wasm_bindgen_test]
+async fn replay_shows_what_the_user_saw_read_only() {
+    let tag = fresh_tag();
+    let keys = keys();
+    let vpn = sign(&keys.edge, LOCATION, &with(&location_claims(), &[("anonymizer", "vpn".into())]));
+    let (identity, _) = citizen_tokens();
+    let user = create(
+        &tag,
+        &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW), ("lang", "es")],
+    );
+    call(&user, "addToken", &identity.into());
+    call(&user, "addToken", &vpn.into());
+    let seen = next_event(&user, "access-check:decision");
+    mount(&user);
+    let seen = seen.await.unwrap();
+    let code = text_at(&seen, &["support_code"]);
+    let console = create(
+        &tag,
+        &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW), ("lang", "es")],
+    );
+    let first = next_event(&console, "access-check:decision");
+    mount(&console);
+    first.await.unwrap();
+    let replayed = next_event(&console, "access-check:decision");
+    call(&console, "replay", &code.into());
+    let replayed = replayed.await.unwrap();
+    assert_eq!(get(&replayed, &["explanation", "items"]).as_string(), None);
+    assert_eq!(
+        js_sys::JSON::stringify(&get(&replayed, &["explanation"])).unwrap(),
+        js_sys::JSON::stringify(&get(&seen, &["explanation"])).unwrap()
+    );
+    assert_eq!(get(&replayed, &["replay", "policy_changed"]).as_bool(), Some(false));
+    assert_eq!(
+        find(&console, "[role=status]").unwrap().text_content(),
+        find(&user, "[role=status]").unwrap().text_content()
+    );
+    // A damaged code: a clear error, not a decision.
+    let error = next_event(&console, "access-check:error");
+    call(&console, "replay", &"AC1-damaged".into());
+    assert_eq!(text_at(&error.await.unwrap(), &["code"]), "SUPPORT_CODE_INVALID");
+    user.remove();
+    console.remove();
+}
+
+#[wasm_bindgen_test]
+fn evaluate_and_replay_work_as_plain_functions() {
+    let (identity, location) = citizen_tokens();
+    let input = js_sys::JSON::parse(&format!(
+        "{{\"policy\":{},\"tokens\":[\"{identity}\",\"{location}\"],\"now\":{SCENARIO_NOW},\"lang\":\"es\"}}",
+        demo_policy()
+    ))
+    .unwrap();
+    let report = access_check::web::evaluate(input).unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "granted");
+    assert_eq!(text_at(&report, &["explanation", "lang"]), "es");
+    let options = js_sys::JSON::parse(&format!("{{\"policy\":{}}}", demo_policy())).unwrap();
+    let replayed = access_check::web::replay(&text_at(&report, &["support_code"]), options).unwrap();
+    assert_eq!(text_at(&replayed, &["outcome"]), "granted");
+    let error = access_check::web::evaluate(JsValue::from_str("not an object")).unwrap_err();
+    assert!(error.dyn_ref::<js_sys::Error>().unwrap().message().as_string().unwrap().contains("expected an object"));
+    assert!(access_check::web::replay("AC1-!!", JsValue::UNDEFINED).is_err());
+}
+
+#[wasm_bindgen_test]
+async fn every_scenario_renders_its_expected_outcome() {
+    assert!(SCENARIOS.len() >= 23);
+    for (name, text) in SCENARIOS {
+        let scenario = access_check::scenario::Scenario::parse(text).unwrap();
+        let tag = fresh_tag();
+        let policy = Json::parse(text).unwrap().get("policy").unwrap().to_compact();
+        let now = scenario.request.now.to_string();
+        let server_time = scenario.request.server_time.map(|t| t.to_string());
+        let mut attributes = vec![("policy", policy_script(&policy)), ("now", now)];
+        if let Some(server_time) = server_time {
+            attributes.push(("server-time", server_time));
+        }
+        let pairs: Vec<(&str, &str)> = attributes.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let element = create(&tag, &pairs);
+        for token in &scenario.request.tokens {
+            call(&element, "addToken", &JsValue::from_str(token));
+        }
+        let decision = next_event(&element, "access-check:decision");
+        mount(&element);
+        let report = decision.await.unwrap();
+        for (index, expected) in scenario.expected.iter().enumerate() {
+            let tier = get(&report, &["tiers", &index.to_string()]);
+            assert_eq!(text_at(&tier, &["id"]), expected.tier, "{name}");
+            assert_eq!(text_at(&tier, &["outcome"]), expected.outcome.as_str(), "{name} / {}", expected.tier);
+        }
+        // What is on screen: the first tier in the status line, the others listed.
+        let first = &scenario.expected[0];
+        assert_eq!(
+            find(&element, ".container").unwrap().get_attribute("data-outcome").as_deref(),
+            Some(first.outcome.as_str()),
+            "{name}"
+        );
+        for expected in &scenario.expected[1..] {
+            let item = find(&element, &format!("li[data-tier={}]", expected.tier)).unwrap();
+            assert_eq!(item.get_attribute("data-outcome").as_deref(), Some(expected.outcome.as_str()), "{name}");
+        }
+        element.remove();
+    }
+}
