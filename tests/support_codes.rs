@@ -135,3 +135,27 @@ fn decoding_refuses_what_would_make_an_ambiguous_report() {
     record.tiers.push(record.tiers[0].clone());
     assert!(support::decode(&support::encode(&record)).is_err());
 }
+
+#[test]
+fn codes_for_long_policy_lists_still_decode() {
+    // Found by the policy fuzz target: a 65-country citizenship list made an undecodable code.
+    let keys = keys();
+    let countries: Vec<String> = (b'A'..=b'Z')
+        .flat_map(|a| (b'A'..=b'Z').map(move |b| format!("{}{}", a as char, b as char)))
+        .filter(|code| access_check::core::facts::Country::parse(code).is_some() && code != "US")
+        .take(250)
+        .collect();
+    let list = Json::Array(countries.iter().map(|c| c.as_str().into()).collect()).to_compact();
+    let text = policy(&keys).to_compact().replacen(
+        r#""require":{"location":{"countries_not_in":["CU","IR","KP","SY"]}}"#,
+        &format!(r#""require":{{"identity":{{"citizenship_any_of":{list}}}}}"#),
+        1,
+    );
+    let policy = Policy::parse(&text).unwrap();
+    let identity = keys.idv_es256.sign_json(&keys.idv_es256.header(IDENTITY), &identity_claims());
+    let report = check(&policy, &Request { tokens: vec![identity], now: NOW, lang: "en".into(), ..Request::default() });
+    let standard = report.tier("standard").unwrap();
+    assert_eq!(standard.reasons[0].code.as_str(), "CITIZENSHIP_REQUIRED");
+    let record = support::decode(&report.support_code).expect("the code decodes");
+    assert_eq!(support::encode(&record), report.support_code);
+}

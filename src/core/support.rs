@@ -28,6 +28,8 @@ const FORMAT_VERSION: u8 = 1;
 const CHECKSUM_BYTES: usize = 4;
 const MAX_STRING_BYTES: usize = 256;
 const MAX_ITEMS: usize = 64;
+/// A reason's list param can name every country a policy list may hold.
+const MAX_LIST_ITEMS: usize = 300;
 
 /// Param names a support code can carry, by position (append only).
 const PARAM_NAMES: &[&str] = &[
@@ -306,7 +308,7 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
                         let zigzag = r.varint()?;
                         Param::Number(((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64))
                     }
-                    2 => Param::List(r.strings()?),
+                    2 => Param::List((0..r.count(MAX_LIST_ITEMS)?).map(|_| r.string()).collect::<Result<_, _>>()?),
                     _ => return Err(INVALID),
                 };
                 reason = reason.with(name, value);

@@ -1,0 +1,187 @@
+// End-to-end tests of the demo playground and the support console, against the real
+// `access-check serve`, in Debian's Chromium driven by playwright-core.
+//   node --test tests/e2e/     (needs target/debug/access-check and pkg/: ./dev test builds both)
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { launch } from '../../tools/browser.mjs';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const ARTIFACTS = `${ROOT}target/e2e-artifacts`;
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const scenarioNames = JSON.parse(await readFile(`${ROOT}www/scenario-index.json`, 'utf8'));
+const PERSONAS = ['citizen', 'green-card', 'h1b', 'h1b-authorized', 'traveller-iran', 'traveller-germany', 'vpn', 'clock', 'nobody'];
+
+let server;
+let origin;
+let browser;
+const problems = [];
+
+before(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const binary = process.env.ACCESS_CHECK_BIN ?? `${ROOT}target/debug/access-check`;
+  server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--root', ROOT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  origin = await new Promise((resolve, reject) => {
+    server.stdout.on('data', (chunk) => {
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
+      if (match) resolve(match[0]);
+    });
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** A page that records console errors, page errors and CSP violations. */
+async function open(path, { colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    // /api/enforce answers 403 by design when it refuses; Chromium logs every 403 as an error.
+    const refused = message.location().url.endsWith('/api/enforce') && message.text().includes('403');
+    if (message.type() === 'error' && !refused) problems.push(`${path}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`${path}: ${error.message}`));
+  await page.goto(`${origin}${path}`);
+  return page;
+}
+
+/** Waits until the widget in `selector` has decided; returns its report. */
+async function reportOf(page, selector) {
+  await page.waitForFunction((s) => document.querySelector(s)?.report, selector, { timeout: 20000 });
+  return page.evaluate((s) => document.querySelector(s).report, selector);
+}
+
+async function choosePersona(page, name) {
+  await page.selectOption('#persona', name);
+  await page.waitForFunction((n) => !document.body.dataset.pending && document.body.dataset.persona === n &&
+    document.querySelector('#widget-slot access-check')?.report, name, { timeout: 20000 });
+  return page.evaluate(() => document.querySelector('#widget-slot access-check').report);
+}
+
+describe('support console', () => {
+  test('every scenario renders with its expected outcome', async () => {
+    const page = await open('/support.html');
+    await page.waitForFunction((n) => [...document.querySelectorAll('#gallery access-check')].filter((e) => e.report).length === n,
+      scenarioNames.length, { timeout: 30000 });
+    for (const name of scenarioNames) {
+      const scenario = JSON.parse(await readFile(`${ROOT}www/scenarios/${name}.json`, 'utf8'));
+      const report = await page.evaluate((n) => document.querySelector(`[data-scenario="${n}"] access-check`).report, name);
+      for (const [tier, expected] of Object.entries(scenario.expected)) {
+        const got = report.tiers.find((t) => t.id === tier);
+        assert.equal(got.outcome, expected.outcome, `${name} / ${tier}`);
+        assert.deepEqual([...new Set(got.reasons.map((r) => r.code))].sort(), [...new Set(expected.reasons)].sort(), `${name} / ${tier}`);
+      }
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/support-gallery.png`, fullPage: true });
+    await page.context().close();
+  });
+});
+
+describe('playground', () => {
+  test('persona → widget → model picker → the server agrees', async () => {
+    const page = await open('/');
+    for (const persona of PERSONAS) {
+      const report = await choosePersona(page, persona);
+      const frontier = report.tiers.find((t) => t.id === 'frontier').outcome;
+      const enabled = await page.$$eval('#model-picker input[data-tier="frontier"]', (inputs) => inputs.map((i) => !i.disabled));
+      assert.ok(enabled.every((e) => e === (frontier === 'granted')), `${persona}: frontier models enabled only while granted`);
+      const chosen = await page.$eval('#model-picker', (p) => p.querySelector('input:checked')?.dataset.tier ?? 'frontier');
+      const widgetSays = report.tiers.find((t) => t.id === chosen).outcome;
+      await page.click('#prompt-form button[type=submit]');
+      await page.waitForFunction(() => document.getElementById('server-answer').dataset.status);
+      const status = await page.$eval('#server-answer', (e) => Number(e.dataset.status));
+      assert.equal(status === 200, widgetSays === 'granted', `${persona}: server ${status}, widget ${widgetSays} for ${chosen}`);
+      await page.$eval('#server-answer', (e) => { delete e.dataset.status; });
+      await page.screenshot({ path: `${ARTIFACTS}/playground-${persona}.png` });
+    }
+    assert.equal((await choosePersona(page, 'citizen')).tiers[0].outcome, 'granted');
+    assert.equal((await choosePersona(page, 'h1b')).tiers[0].outcome, 'blocked');
+    assert.equal((await choosePersona(page, 'vpn')).tiers[0].outcome, 'action_required');
+    const clock = await choosePersona(page, 'clock');
+    assert.equal(clock.tiers[0].outcome, 'granted', 'server time corrects the fast clock');
+    assert.ok(clock.tiers[0].reasons.some((r) => r.code === 'CLOCK_SKEW'));
+    await page.context().close();
+  });
+
+  test('a support code copied on the playground replays identically on the console', async () => {
+    const page = await open('/');
+    await choosePersona(page, 'vpn');
+    const widget = page.locator('#widget-slot access-check');
+    await widget.locator('summary').click();
+    await widget.locator('button.copy').click();
+    await page.waitForFunction(() => document.querySelector('#widget-slot access-check').shadowRoot.querySelector('.copy-status')?.textContent);
+    const code = await page.evaluate(() => navigator.clipboard.readText());
+    const seen = await page.evaluate(() => document.querySelector('#widget-slot access-check').report);
+    assert.equal(code, seen.support_code);
+    const shown = await widget.locator('p.headline').textContent();
+    const console = await open('/support.html');
+    await console.fill('#support-code', code);
+    await console.click('#replay-button');
+    await console.waitForFunction(() => document.querySelector('#replay-slot access-check')?.report?.replay);
+    const replayed = await console.evaluate(() => document.querySelector('#replay-slot access-check').report);
+    assert.deepEqual(replayed.explanation, seen.explanation);
+    assert.deepEqual(replayed.tiers.map((t) => t.explanation), seen.tiers.map((t) => t.explanation));
+    assert.equal(replayed.replay.policy_changed, false);
+    assert.equal(await console.locator('#replay-slot access-check p.headline').textContent(), shown);
+    await console.fill('#support-code', 'AC1-damaged');
+    await console.click('#replay-button');
+    await console.waitForFunction(() => document.getElementById('replay-error').textContent);
+    await console.screenshot({ path: `${ARTIFACTS}/support-replay.png` });
+    await page.context().close();
+    await console.context().close();
+  });
+
+  test('keyboard only: persona, model, prompt, run', async () => {
+    const page = await open('/');
+    await choosePersona(page, 'citizen');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'persona');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'A', 'the support console link');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.name), 'model');
+    await page.keyboard.press('ArrowDown');
+    const model = await page.evaluate(() => document.activeElement.value);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'prompt');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('server-answer').dataset.status);
+    assert.match(await page.textContent('#server-answer'), new RegExp(`HTTP 200.*${model}`));
+    // On into the widget: its controls are reachable and show focus.
+    await page.keyboard.press('Tab');
+    const inWidget = await page.evaluate(() => document.activeElement.tagName.toLowerCase());
+    assert.equal(inWidget, 'access-check');
+    await page.screenshot({ path: `${ARTIFACTS}/playground-keyboard.png` });
+    await page.context().close();
+  });
+});
+
+describe('both pages', () => {
+  for (const path of ['/', '/support.html']) {
+    for (const colorScheme of ['light', 'dark']) {
+      test(`axe finds no violation on ${path} (${colorScheme})`, async () => {
+        const page = await open(path, { colorScheme });
+        await page.waitForFunction(() => [...document.querySelectorAll('access-check')].every((e) => e.report) &&
+          document.querySelectorAll('access-check').length > 0, null, { timeout: 30000 });
+        await page.evaluate(axeSource);
+        const results = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }));
+        const violations = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        assert.deepEqual(violations, []);
+        await page.context().close();
+      });
+    }
+  }
+
+  test('no console error and no CSP violation anywhere above', () => {
+    assert.deepEqual(problems, []);
+  });
+});

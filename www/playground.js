@@ -1,0 +1,101 @@
+// The mock model playground: a persona bar, a model picker gated by the widget, and a prompt
+// that the server decides on again (/api/enforce). The widget is advisory; the server decides.
+import { identity, location, mint, organization, ready, widget } from './demo.js';
+
+const PERSONAS = {
+  citizen: { identity: identity('citizen'), location: location('US') },
+  'green-card': { identity: identity('permanent_resident', { citizenships: ['MX'] }), location: location('US') },
+  h1b: { identity: identity('none', { citizenships: ['IN'] }), location: location('US'), organization: organization([]) },
+  'h1b-authorized': { identity: identity('none', { citizenships: ['IN'] }), location: location('US'), organization: organization(['frontier']) },
+  'traveller-iran': { identity: identity('citizen'), location: location('IR') },
+  'traveller-germany': { identity: identity('citizen'), location: location('DE') },
+  vpn: { identity: identity('citizen'), location: location('US', { anonymizer: 'vpn' }) },
+  clock: { identity: identity('citizen'), location: location('US'), clockOffset: 3 * 3600 },
+  nobody: {},
+};
+
+const persona = document.getElementById('persona');
+const picker = document.getElementById('model-picker');
+const slot = document.getElementById('widget-slot');
+const answer = document.getElementById('server-answer');
+const form = document.getElementById('prompt-form');
+let tokens = [];
+let element = null;
+let choosing = 0;
+
+const policy = await (await fetch('/policy.json')).json();
+for (const tier of policy.tiers) {
+  for (const model of tier.models) {
+    const label = document.createElement('label');
+    label.className = 'model';
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'model';
+    input.value = model;
+    input.dataset.tier = tier.id;
+    input.disabled = true;
+    const name = document.createElement('span');
+    name.textContent = model;
+    const tierName = document.createElement('small');
+    tierName.textContent = tier.label?.en ?? tier.id;
+    label.append(input, name, tierName);
+    picker.append(label);
+  }
+}
+
+/** Frontier models are selectable only while the widget says granted for their tier. */
+function gate(report) {
+  const outcomes = new Map(report.tiers.map((tier) => [tier.id, tier.outcome]));
+  for (const input of picker.querySelectorAll('input')) {
+    input.disabled = outcomes.get(input.dataset.tier) !== 'granted';
+    if (input.disabled) input.checked = false;
+  }
+  if (!picker.querySelector('input:checked')) {
+    const first = picker.querySelector('input:not(:disabled)');
+    if (first) first.checked = true;
+  }
+  document.body.dataset.widgetOutcomes = JSON.stringify(Object.fromEntries(outcomes));
+}
+
+/** Switches persona; if another switch starts meanwhile, the later one wins. */
+async function choose(name) {
+  const mine = ++choosing;
+  document.body.dataset.pending = 'true';
+  const chosen = PERSONAS[name] ?? {};
+  answer.textContent = '';
+  for (const input of picker.querySelectorAll('input')) input.disabled = true;
+  const minted = await Promise.all(['identity', 'location', 'organization']
+    .filter((kind) => chosen[kind])
+    .map((kind) => mint(kind, chosen[kind])));
+  if (mine !== choosing) return;
+  tokens = minted.map((m) => m.token);
+  const serverNow = minted[0]?.serverNow;
+  const attributes = { policy: '/policy.json' };
+  if (chosen.clockOffset && serverNow) {
+    // The device clock runs fast; the server's Date header gives the right time.
+    attributes.now = serverNow + chosen.clockOffset;
+    attributes['server-time'] = serverNow;
+  }
+  element = widget(slot, attributes, tokens);
+  element.addEventListener('access-check:decision', (event) => gate(event.detail));
+  document.body.dataset.persona = name;
+  delete document.body.dataset.pending;
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const model = picker.querySelector('input:checked');
+  const tier = model?.dataset.tier ?? policy.tiers[0].id;
+  const response = await fetch('/api/enforce', {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tokens, tier }),
+  });
+  const report = await response.json();
+  answer.dataset.status = String(response.status);
+  answer.textContent = response.ok
+    ? `Server (HTTP ${response.status}): allowed. ${model?.value ?? tier} would run your prompt now.`
+    : `Server (HTTP ${response.status}): refused. ${report.explanation?.headline ?? report.error ?? ''}`;
+});
+
+persona.addEventListener('change', () => choose(persona.value));
+await ready;
+await choose(persona.value);
