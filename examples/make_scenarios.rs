@@ -235,6 +235,10 @@ fn main() {
         std::fs::write(&path, Json::Object(members).to_pretty() + "\n").unwrap();
         println!("wrote {path}");
     }
+    let index =
+        Json::Array(scenarios.iter().enumerate().map(|(i, s)| format!("{:02}-{}", i + 1, s.slug).into()).collect());
+    std::fs::write("www/scenario-index.json", index.to_pretty() + "\n").unwrap();
+    println!("wrote www/scenario-index.json");
     std::fs::write("www/policy.json", policy.to_pretty() + "\n").unwrap();
     println!("wrote www/policy.json");
 }

@@ -29,5 +29,7 @@
 
 pub mod core;
 pub mod scenario;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod server;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

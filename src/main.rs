@@ -1,5 +1,4 @@
-//! The `access-check` command-line tool (SPEC §8): `eval`, `verify`, `replay` (and, later,
-//! `serve`). Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
+//! The `access-check` command-line tool (SPEC §8): `eval`, `verify`, `replay`, `serve`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
 //! invalid, 2 an input is unusable, with an `error:` line saying what and where.
 
 mod cli;
@@ -15,6 +14,7 @@ usage:
   access-check eval --scenario FILE [--tier ID] [--lang TAG] [--text]
   access-check verify --jwk FILE [--alg ALG] JWS
   access-check replay CODE [--policy FILE] [--lang TAG] [--text]
+  access-check serve [--addr 127.0.0.1:8080] [--root DIR]
   access-check --version
 
 exit status: 0 report made / signature valid, 1 signature invalid, 2 unusable input";
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         "eval" => cli::eval(args),
         "verify" => cli::verify(args),
         "replay" => cli::replay(args),
-        "serve" => Err("`serve` is not part of this build yet".to_owned()),
+        "serve" => cli::serve(args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

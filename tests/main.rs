@@ -17,5 +17,6 @@ mod policy_errors;
 mod properties;
 mod scenarios;
 mod security;
+mod server;
 mod support_codes;
 mod vectors;

@@ -1,14 +1,7 @@
 // Renders www/scenarios/*.json with the real element. Used by the screenshot and timing tools.
 import init, { define } from '../pkg/access_check.js';
 
-const SCENARIOS = [
-  '01-us-citizen-at-home', '02-green-card-holder', '03-protected-individual', '04-h1b-without-authorization',
-  '05-h1b-with-authorization', '06-authorization-for-another-tier', '07-restricted-party', '08-dual-citizen',
-  '09-traveller-allowed-country', '10-traveller-embargoed-country', '11-traveller-embargoed-region', '12-vpn-user',
-  '13-no-tokens', '14-expired-identity', '15-stale-identity', '16-low-assurance-identity', '17-tampered-token',
-  '18-untrusted-issuer', '19-issuer-wrong-kind', '20-subject-mismatch', '21-clock-ahead-with-server-time',
-  '22-clock-ahead-without-server-time', '23-clock-behind-without-server-time',
-];
+const SCENARIOS = await (await fetch('scenario-index.json')).json();
 
 const query = new URLSearchParams(location.search);
 const theme = query.get('theme') ?? 'auto';

@@ -232,3 +232,31 @@ pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
     print_report(&report, text);
     Ok(ExitCode::SUCCESS)
 }
+
+/// `serve`: the reference server on `--addr` (default 127.0.0.1:8080), serving `--root`'s
+/// `www/` and `pkg/` (default: the current directory). Native builds only: the wasm32 build of
+/// this binary exists only because integration tests build every binary for their target.
+pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
+    let mut args = Args::new(items);
+    let addr = args.value("addr")?.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let root = std::path::PathBuf::from(args.value("root")?.unwrap_or_else(|| ".".to_owned()));
+    if let Some(extra) = args.positionals()?.first() {
+        return Err(format!("unexpected argument {extra:?}"));
+    }
+    run_server(&addr, root)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run_server(addr: &str, root: std::path::PathBuf) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|error| format!("cannot start the server runtime: {error}"))?;
+    runtime.block_on(access_check::server::serve(addr, root))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run_server(_addr: &str, _root: std::path::PathBuf) -> Result<ExitCode, String> {
+    Err("`serve` is not available in the WebAssembly build".to_owned())
+}

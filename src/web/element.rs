@@ -508,12 +508,16 @@ impl Element {
             }
             state.last_problem = Some(problem.clone());
         }
-        console_error(&format!(
-            "access-check <{}>: {} ({})",
-            self.host.tag_name().to_lowercase(),
-            problem.message,
-            problem.code
-        ));
+        // A damaged pasted support code is the support agent's input, not the integrator's
+        // mistake: it gets the event and the on-screen message, not a console error.
+        if problem.code != Code::SupportCodeInvalid {
+            console_error(&format!(
+                "access-check <{}>: {} ({})",
+                self.host.tag_name().to_lowercase(),
+                problem.message,
+                problem.code
+            ));
+        }
         let detail = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&detail, &"code".into(), &problem.code.as_str().into());
         let _ = js_sys::Reflect::set(&detail, &"message".into(), &problem.message.as_str().into());

@@ -579,3 +579,70 @@ async fn every_scenario_renders_its_expected_outcome() {
         element.remove();
     }
 }
+
+/// `rgb(r, g, b)` → relative luminance (WCAG 2.x).
+fn luminance(css: &str) -> f64 {
+    let channels: Vec<f64> = css
+        .trim_start_matches("rgba(")
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .take(3)
+        .map(|c| c.trim().parse::<f64>().unwrap_or_else(|_| panic!("colour {css}")) / 255.0)
+        .map(|c| if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) })
+        .collect();
+    0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+}
+
+fn contrast(foreground: &str, background: &str) -> f64 {
+    let (a, b) = (luminance(foreground), luminance(background));
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+fn colour(element: &Element, property: &str) -> String {
+    let style = web_sys::window().unwrap().get_computed_style(element).unwrap().unwrap();
+    style.get_property_value(property).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn every_text_meets_4_5_to_1_contrast_in_both_themes() {
+    let keys = keys();
+    let (identity, location) = citizen_tokens();
+    let iran = sign(&keys.edge, LOCATION, &with(&location_claims(), &[("country", "IR".into())]));
+    let vpn = sign(&keys.edge, LOCATION, &with(&location_claims(), &[("anonymizer", "vpn".into())]));
+    let script = policy_script(&demo_policy());
+    let cases: [(&str, Vec<String>, &str); 4] = [
+        ("granted", vec![identity.clone(), location], "frontier"),
+        ("blocked", vec![identity.clone(), iran], "frontier"),
+        ("action_required", vec![identity, vpn], "frontier"),
+        ("error", vec![], "ultra"),
+    ];
+    for theme in ["light", "dark"] {
+        for (outcome, tokens, tier) in &cases {
+            let tag = fresh_tag();
+            let element = create(&tag, &[("policy", &script), ("tier", tier), ("now", SCENARIO_NOW), ("theme", theme)]);
+            for token in tokens {
+                call(&element, "addToken", &JsValue::from_str(token));
+            }
+            let decision = next_event(&element, "access-check:decision");
+            mount(&element);
+            decision.await.unwrap();
+            let container = find(&element, ".container").unwrap();
+            assert_eq!(container.get_attribute("data-outcome").as_deref(), Some(*outcome));
+            let background = colour(&container, "background-color");
+            let mut checked = 0;
+            for selector in ["[role=status]", ".reasons li", ".remedies li", "a", "button", "summary"] {
+                let Some(node) = find(&element, selector) else { continue };
+                let ratio = contrast(&colour(&node, "color"), &background);
+                assert!(
+                    ratio >= 4.5,
+                    "{theme} {outcome} {selector}: {ratio:.2} ({} on {background})",
+                    colour(&node, "color")
+                );
+                checked += 1;
+            }
+            assert!(checked >= 3, "{theme} {outcome}: only {checked} texts found");
+            element.remove();
+        }
+    }
+}
