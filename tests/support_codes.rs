@@ -159,3 +159,34 @@ fn codes_for_long_policy_lists_still_decode() {
     let record = support::decode(&report.support_code).expect("the code decodes");
     assert_eq!(support::encode(&record), report.support_code);
 }
+
+#[test]
+fn every_code_encode_makes_is_one_decode_accepts() {
+    // Found while fuzzing: eight tiers of 248-country lists made a code over the decoder's
+    // length limit. Encoding now guarantees a decodable code, shortening lists if it must.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fuzz/regressions/policy/eight-tiers-248-countries.json"
+    ))
+    .unwrap();
+    let mut policy_json = Json::parse(&text).unwrap();
+    let mut report = check(
+        &Policy::from_json(&policy_json).unwrap(),
+        &Request { now: NOW, lang: "en".into(), ..Request::default() },
+    );
+    assert!(support::decode(&report.support_code).is_ok(), "{} characters", report.support_code.len());
+    // Four times as many tiers: the lists are shortened, and the code still decodes.
+    if let Json::Object(members) = &mut policy_json {
+        if let Some((_, Json::Array(tiers))) = members.iter_mut().find(|(k, _)| k == "tiers") {
+            let copies: Vec<Json> =
+                (0..24).map(|i| with(&tiers[i % tiers.len()], &[("id", format!("copy-{i}").into())])).collect();
+            tiers.extend(copies);
+        }
+    }
+    let policy = Policy::from_json(&policy_json).unwrap();
+    let identity = keys().idv_es256.sign_json(&keys().idv_es256.header(IDENTITY), &identity_claims());
+    report = check(&policy, &Request { tokens: vec![identity], now: NOW, lang: "en".into(), ..Request::default() });
+    assert!(report.support_code.len() <= support::MAX_CODE_CHARS);
+    let record = support::decode(&report.support_code).expect("decodable");
+    assert_eq!(record.tiers.len(), 32);
+}

@@ -22,8 +22,10 @@ use sha2::{Digest, Sha256};
 
 /// The stable prefix.
 pub const PREFIX: &str = "AC1-";
-/// Longest code accepted for decoding.
-pub const MAX_CODE_CHARS: usize = 8 * 1024;
+/// Longest code accepted for decoding; [`encode`] never makes a longer one.
+pub const MAX_CODE_CHARS: usize = 16 * 1024;
+/// How many items of each list a code keeps when the full record would be too long.
+const SHORT_LIST_ITEMS: usize = 8;
 const FORMAT_VERSION: u8 = 1;
 const CHECKSUM_BYTES: usize = 4;
 const MAX_STRING_BYTES: usize = 256;
@@ -107,8 +109,17 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Encodes a record as a support code.
+/// Encodes a record as a support code that [`decode`] accepts. A record too big for that
+/// (a policy with many tiers of long country lists) keeps only the first items of each list.
 pub fn encode(record: &SupportRecord) -> String {
+    let code = encode_with(record, MAX_LIST_ITEMS);
+    if code.len() <= MAX_CODE_CHARS {
+        return code;
+    }
+    encode_with(record, SHORT_LIST_ITEMS)
+}
+
+fn encode_with(record: &SupportRecord, max_list_items: usize) -> String {
     let mut w = Writer(Vec::with_capacity(256));
     w.byte(FORMAT_VERSION);
     w.string(&record.widget_version);
@@ -160,8 +171,9 @@ pub fn encode(record: &SupportRecord) -> String {
     for tier in &record.tiers {
         w.string(&tier.id);
         w.byte(outcome_index(tier.outcome));
-        w.count(tier.reasons.len());
-        for reason in &tier.reasons {
+        let reasons = tier.reasons.get(..MAX_ITEMS).unwrap_or(&tier.reasons);
+        w.count(reasons.len());
+        for reason in reasons {
             w.byte(reason.code.index());
             w.count(reason.params.len());
             for (name, value) in &reason.params {
@@ -179,7 +191,7 @@ pub fn encode(record: &SupportRecord) -> String {
                     }
                     Param::List(items) => {
                         w.byte(2);
-                        w.strings(items);
+                        w.strings(items.get(..max_list_items).unwrap_or(items));
                     }
                 }
             }
