@@ -14,7 +14,10 @@ export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; st
 export async function serve() {
   const server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname));
-    const file = path.startsWith('/pkg/') ? join(ROOT, path) : join(ROOT, 'www', path === '/' ? 'index.html' : path);
+    // www/ at /, and the repository's pkg/, node_modules/ (benchmark peers) and tools/bench/.
+    const file = /^\/(pkg|node_modules)\//.test(path) ? join(ROOT, path)
+      : path.startsWith('/bench/') ? join(ROOT, 'tools', path)
+      : join(ROOT, 'www', path === '/' ? 'index.html' : path);
     if (!file.startsWith(ROOT)) { response.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);

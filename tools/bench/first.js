@@ -1,0 +1,15 @@
+// One cold decision after page start: ?engine=ours (pkg/) or ?engine=cedar (cedar-wasm web build).
+const engine = new URLSearchParams(location.search).get('engine');
+const scenario = await (await fetch('/scenarios/05-h1b-with-authorization.json')).json();
+let decision;
+if (engine === 'cedar') {
+  const cedar = await import('/node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm.js');
+  const { POLICY, ENTITIES, REQUEST } = await import('./cedar.js');
+  await cedar.default();
+  decision = cedar.isAuthorized({ ...REQUEST, policies: { staticPolicies: POLICY }, entities: ENTITIES }).response.decision;
+} else {
+  const ours = await import('/pkg/access_check.js');
+  await ours.default();
+  decision = ours.evaluate({ policy: scenario.policy, tokens: scenario.tokens, tier: 'frontier', now: scenario.now }).outcome;
+}
+window.__first = { at: performance.now(), decision };
