@@ -33,13 +33,44 @@ export function organization(authorizedTiers) {
   };
 }
 
-/** A fresh <access-check> with attributes and tokens, placed in `slot` (replacing what was there). */
-export function widget(slot, attributes, tokens) {
+/**
+ * A fresh <access-check> with attributes and tokens, placed in `slot` (replacing what was
+ * there). `onDecision` is attached before the element is on the page: with an inline policy the
+ * first decision comes before any later listener could be.
+ */
+export function widget(slot, attributes, tokens, onDecision) {
   const element = document.createElement('access-check');
   for (const [name, value] of Object.entries(attributes)) {
     if (value !== undefined && value !== null) element.setAttribute(name, String(value));
   }
   for (const token of tokens) element.addToken(token);
+  if (onDecision) element.addEventListener('access-check:decision', (event) => onDecision(event.detail));
   slot.replaceChildren(element);
   return element;
+}
+
+/**
+ * Appends a card for `www/scenarios/<name>.json` to `container`: title, description, the
+ * scenario's policy in a <script type="application/json">, and the widget deciding the
+ * scenario's tokens at its clock. Returns the widget; `onDecision` as for `widget`.
+ */
+export async function scenarioCard(container, name, { heading = 'h3', attributes = {}, onDecision } = {}) {
+  const scenario = await (await fetch(`/scenarios/${name}.json`)).json();
+  const card = document.createElement('article');
+  card.className = 'card';
+  card.dataset.scenario = name;
+  const title = document.createElement(heading);
+  title.textContent = scenario.title;
+  const description = document.createElement('p');
+  description.textContent = scenario.description;
+  const policy = document.createElement('script');
+  policy.type = 'application/json';
+  policy.id = `policy-${name}`;
+  policy.textContent = JSON.stringify(scenario.policy);
+  const slot = document.createElement('div');
+  card.append(title, description, policy, slot);
+  // On the page first: the widget finds its policy by id when it connects.
+  container.append(card);
+  return widget(slot, { policy: `#${policy.id}`, now: scenario.now, 'server-time': scenario.server_time, ...attributes },
+    scenario.tokens, onDecision);
 }

@@ -1,46 +1,22 @@
 // Renders www/scenarios/*.json with the real element. Used by the screenshot and timing tools.
-import init, { define } from '../pkg/access_check.js';
-
-const SCENARIOS = await (await fetch('scenario-index.json')).json();
+//   ?theme=dark&lang=ar&only=01,04&layout=compact&tier=frontier
+import { ready, scenarioCard } from './demo.js';
 
 const query = new URLSearchParams(location.search);
 const theme = query.get('theme') ?? 'auto';
 const lang = query.get('lang');
-const layout = query.get('layout') ?? 'full';
 const only = query.get('only')?.split(',');
-const tier = query.get('tier');
 document.body.classList.add(theme);
 if (lang) document.documentElement.lang = lang;
 
 window.__decisions = [];
-await init();
-define();
-
+await ready;
 const gallery = document.getElementById('gallery');
-for (const name of SCENARIOS.filter((name) => !only || only.some((prefix) => name.startsWith(prefix)))) {
-  const scenario = await (await fetch(`scenarios/${name}.json`)).json();
-  const card = document.createElement('section');
-  card.className = 'card';
-  card.dataset.scenario = name;
-  const title = document.createElement('h2');
-  title.textContent = scenario.title;
-  const description = document.createElement('p');
-  description.textContent = scenario.description;
-  const policy = document.createElement('script');
-  policy.type = 'application/json';
-  policy.id = `policy-${name}`;
-  policy.textContent = JSON.stringify(scenario.policy);
-  const element = document.createElement('access-check');
-  element.setAttribute('policy', `#${policy.id}`);
-  element.setAttribute('now', String(scenario.now));
-  if (scenario.server_time) element.setAttribute('server-time', String(scenario.server_time));
-  element.setAttribute('theme', theme);
-  element.setAttribute('layout', layout);
-  if (tier) element.setAttribute('tier', tier);
-  for (const token of scenario.tokens) element.addToken(token);
-  element.addEventListener('access-check:decision', (event) => {
-    window.__decisions.push({ scenario: name, at: performance.now(), outcome: event.detail.outcome });
+const names = await (await fetch('/scenario-index.json')).json();
+for (const name of names.filter((name) => !only || only.some((prefix) => name.startsWith(prefix)))) {
+  await scenarioCard(gallery, name, {
+    heading: 'h2',
+    attributes: { theme, layout: query.get('layout') ?? 'full', tier: query.get('tier') },
+    onDecision: (report) => window.__decisions.push({ scenario: name, at: performance.now(), outcome: report.outcome }),
   });
-  card.append(title, description, policy, element);
-  gallery.append(card);
 }

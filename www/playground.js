@@ -20,7 +20,6 @@ const slot = document.getElementById('widget-slot');
 const answer = document.getElementById('server-answer');
 const form = document.getElementById('prompt-form');
 let tokens = [];
-let element = null;
 let choosing = 0;
 
 const policy = await (await fetch('/policy.json')).json();
@@ -76,8 +75,7 @@ async function choose(name) {
     attributes.now = serverNow + chosen.clockOffset;
     attributes['server-time'] = serverNow;
   }
-  element = widget(slot, attributes, tokens);
-  element.addEventListener('access-check:decision', (event) => gate(event.detail));
+  widget(slot, attributes, tokens, gate);
   document.body.dataset.persona = name;
   delete document.body.dataset.pending;
 }

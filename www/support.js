@@ -1,5 +1,5 @@
 // The support console: replay a support code, try a user in the editor, browse the scenarios.
-import { mint, nowSeconds, organization, ready, widget } from './demo.js';
+import { mint, nowSeconds, organization, ready, scenarioCard, widget } from './demo.js';
 
 await ready;
 
@@ -52,21 +52,5 @@ document.getElementById('evaluate').addEventListener('click', async () => {
 // The gallery.
 const gallery = document.getElementById('gallery');
 for (const name of await (await fetch('/scenario-index.json')).json()) {
-  const scenario = await (await fetch(`/scenarios/${name}.json`)).json();
-  const card = document.createElement('article');
-  card.className = 'card';
-  card.dataset.scenario = name;
-  const title = document.createElement('h3');
-  title.textContent = scenario.title;
-  const description = document.createElement('p');
-  description.textContent = scenario.description;
-  const policy = document.createElement('script');
-  policy.type = 'application/json';
-  policy.id = `policy-${name}`;
-  policy.textContent = JSON.stringify(scenario.policy);
-  card.append(title, description, policy);
-  gallery.append(card);
-  const slot = document.createElement('div');
-  card.append(slot);
-  widget(slot, { policy: `#${policy.id}`, now: scenario.now, 'server-time': scenario.server_time, layout: 'full' }, scenario.tokens);
+  await scenarioCard(gallery, name, { attributes: { layout: 'full' } });
 }
