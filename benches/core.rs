@@ -96,7 +96,7 @@ fn policy_and_explanation(c: &mut Criterion) {
             policy
                 .tiers
                 .iter()
-                .map(|tier| evaluate_tier(tier, black_box(&record.evidence), NOW).outcome)
+                .map(|tier| evaluate_tier(tier, black_box(&record.evidence), NOW, record.leeway_seconds).outcome)
                 .collect::<Vec<_>>()
         })
     });

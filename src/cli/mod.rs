@@ -13,19 +13,39 @@ use access_check::core::token::{self, jwk, Algorithm};
 use args::Args;
 use std::process::ExitCode;
 
-/// Reads a file, naming it in the error.
-fn read(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|error| format!("standard input: {error}"))?;
-        return Ok(text);
+/// Largest file of each kind the CLI reads: no input is read without a bound.
+pub mod limits {
+    /// A policy (the policy's own limit).
+    pub const POLICY: usize = access_check::core::policy::MAX_POLICY_BYTES;
+    /// A scenario: a policy, tokens and a clock (the limit of a JavaScript `evaluate` input).
+    pub const SCENARIO: usize = access_check::core::input::MAX_INPUT_BYTES;
+    /// A tokens file, or a token on standard input: one more token than the limit fits, so an
+    /// evaluation can still say "too many tokens".
+    pub const TOKENS: usize = 256 * 1024;
+    /// A JWK or JWKS (the fetched-JWKS limit).
+    pub const JWK: usize = access_check::core::policy::keys::MAX_JWKS_BYTES;
+}
+
+/// Reads a file (`-`: standard input) of at most `limit` bytes, naming it in the error.
+fn read(path: &str, limit: usize) -> Result<String, String> {
+    use std::io::Read;
+    let name = if path == "-" { "standard input" } else { path };
+    let source: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|error| format!("{path}: {error}"))?)
+    };
+    // One byte past the limit tells "too large" from "exactly at the limit".
+    let mut bytes = Vec::new();
+    source.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|error| format!("{name}: {error}"))?;
+    if bytes.len() > limit {
+        return Err(format!("{name}: larger than {limit} bytes"));
     }
-    std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))
+    String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))
 }
 
 fn load_policy(path: &str) -> Result<Policy, String> {
-    Policy::parse(&read(path)?).map_err(|error| format!("policy {path}: {error}"))
+    Policy::parse(&read(path, limits::POLICY)?).map_err(|error| format!("policy {path}: {error}"))
 }
 
 /// The system clock: only the CLI and the server read it.
@@ -35,7 +55,7 @@ fn system_now() -> u64 {
 
 /// Tokens from a file: a JSON array of strings, `{"tokens": [..]}`, or one token per line.
 fn tokens_from_file(path: &str) -> Result<Vec<String>, String> {
-    let text = read(path)?;
+    let text = read(path, limits::TOKENS)?;
     let trimmed = text.trim();
     if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
         return Ok(trimmed.split_whitespace().map(str::to_owned).collect());
@@ -166,8 +186,8 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
     let [jws] = positionals.as_slice() else {
         return Err("give exactly one JWS (or - to read it from standard input)".to_owned());
     };
-    let jws = if jws == "-" { read("-")?.trim().to_owned() } else { jws.clone() };
-    let jwk_text = read(&jwk_path)?;
+    let jws = if jws == "-" { read("-", limits::TOKENS)?.trim().to_owned() } else { jws.clone() };
+    let jwk_text = read(&jwk_path, limits::JWK)?;
     let json = Json::parse(&jwk_text).map_err(|error| format!("{jwk_path}: not valid JSON: {error}"))?;
     let algorithms: Vec<Algorithm> = match alg {
         Some(alg) => vec![alg],
@@ -219,14 +239,27 @@ pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
         return Err("give exactly one support code".to_owned());
     };
     let report = check::replay(code, policy.as_ref(), lang.as_deref()).map_err(|error| error.to_string())?;
+    eprintln!(
+        "note: a support code is what the user's browser reported (the user's claim), not the server's record of a decision"
+    );
     if let Some(info) = &report.replay {
         if info.policy_changed {
             eprintln!(
-                "note: the policy differs from the one this code was made with (version {:?}); outcomes are re-decided under the given policy",
+                "note: the policy differs from the one this code was made with (version {:?}); the outcomes are re-derived from the recorded facts under the given policy",
                 info.recorded_policy_version
             );
-        } else if !info.policy_given {
-            eprintln!("note: no --policy given; showing the outcomes and reasons as recorded");
+            for tier in &info.reported {
+                eprintln!("note: reported by the user's browser: [{}] {}", tier.outcome.as_str(), tier.label);
+            }
+        } else if info.rederived {
+            eprintln!(
+                "note: re-derived from the recorded facts under the given policy, and it agrees with what was reported"
+            );
+        } else {
+            eprintln!("note: no --policy given; showing the outcomes and reasons as reported, not re-derived");
+        }
+        if info.detail != access_check::core::support::Detail::Full {
+            eprintln!("note: the code left out some detail to stay short ({})", info.detail.as_str());
         }
     }
     print_report(&report, text);

@@ -5,16 +5,16 @@
 //! "latest `iat` wins" choice use orderings of the tokens' signed contents, and rejections are
 //! summarised by the most advanced failure.
 
-use crate::core::codes::Code;
-use crate::core::explain::{explain, Catalogue, TierFacts};
-use crate::core::facts::Kind;
+use crate::core::codes::{Action, Code};
+use crate::core::explain::{explain, Catalogue, Overrides, TierFacts};
+use crate::core::facts::{Facts, Kind};
 use crate::core::fields::FieldError;
 use crate::core::policy::evaluate::{evaluate_tier, missing_code, Evidence, Outcome, Reason};
 use crate::core::policy::keys::{FetchedJwks, KeyRing};
 use crate::core::policy::Policy;
 use crate::core::remedy;
 use crate::core::report::{CheckReport, ClockReport, ReplayInfo, Report, ReportError, TierReport, TokenReport};
-use crate::core::support::{self, SupportRecord, TierRecord, TokenRecord};
+use crate::core::support::{self, Detail, MessageKey, RecordedError, SupportRecord, TierRecord, TokenRecord};
 use crate::core::token::{self, Clock, Rejection, VerifiedAttestation};
 
 /// Most tokens one evaluation accepts (SECURITY.md rule 1).
@@ -56,8 +56,10 @@ enum TokenState {
 ///                "jwks_uri": "https://edge.example/jwks.json"}],
 ///   "tiers": [{"id": "standard", "require": {"location": {"countries_not_in": ["KP"]}}}]}"#).unwrap();
 /// let report = check(&policy, &Request { now: 1_800_000_000, lang: "en".into(), ..Request::default() });
-/// assert_eq!(report.outcome.as_str(), "action_required");
-/// assert_eq!(report.tiers[0].reasons[0].code.as_str(), "LOCATION_MISSING");
+/// // No JWKS was fetched from the issuer's `jwks_uri` (pass it in `Request::fetched_jwks`), so
+/// // no location token could be checked: a problem of the site, not of the user.
+/// assert_eq!(report.outcome.as_str(), "error");
+/// assert_eq!(report.tiers[0].reasons[0].code.as_str(), "KEYS_UNAVAILABLE");
 /// ```
 pub fn check(policy: &Policy, request: &Request) -> Report {
     let clock = Clock {
@@ -68,18 +70,11 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
     let ring = KeyRing::new(policy, &request.fetched_jwks);
     let mut states: Vec<TokenState> = if request.tokens.len() > MAX_TOKENS {
         // All or nothing: keeping "the first eight" would make the outcome depend on order.
-        request
-            .tokens
-            .iter()
-            .map(|_| {
-                TokenState::Rejected(Rejection {
-                    code: Code::TooManyTokens,
-                    summary: Default::default(),
-                    detail: None,
-                    clock_suspect: false,
-                })
-            })
-            .collect()
+        // The report lists one more than the limit, never all of them: a body of 80,000 empty
+        // tokens must not become a report 50 times its size.
+        let refused =
+            || Rejection { code: Code::TooManyTokens, summary: Default::default(), detail: None, clock_suspect: false };
+        (0..support::MAX_TOKEN_RECORDS).map(|_| TokenState::Rejected(refused())).collect()
     } else {
         request
             .tokens
@@ -97,17 +92,18 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
         bind(&mut states, Code::SubjectMismatch, |attestation| attestation.sub() == anchor);
     }
     let used = winners(&states);
+    let absent = |kind| if ring.can_verify(policy, kind) { missing_code(kind) } else { Code::KeysUnavailable };
     let evidence = Evidence {
-        identity: facts_of(&states, &used, Kind::Identity, |f| match f {
-            crate::core::facts::Facts::Identity(facts) => Some(facts.clone()),
+        identity: facts_of(&states, &used, Kind::Identity, absent(Kind::Identity), |f| match f {
+            Facts::Identity(facts) => Some(facts.clone()),
             _ => None,
         }),
-        location: facts_of(&states, &used, Kind::Location, |f| match f {
-            crate::core::facts::Facts::Location(facts) => Some(facts.clone()),
+        location: facts_of(&states, &used, Kind::Location, absent(Kind::Location), |f| match f {
+            Facts::Location(facts) => Some(facts.clone()),
             _ => None,
         }),
-        organization: facts_of(&states, &used, Kind::Organization, |f| match f {
-            crate::core::facts::Facts::Organization(facts) => Some(facts.clone()),
+        organization: facts_of(&states, &used, Kind::Organization, absent(Kind::Organization), |f| match f {
+            Facts::Organization(facts) => Some(facts.clone()),
             _ => None,
         }),
     };
@@ -153,9 +149,11 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
         tokens,
         evidence,
         tiers: Vec::new(),
+        error: None,
+        detail: Detail::Full,
     };
-    let checks = decide(policy, &mut record);
-    let mut report = assemble(&record, Some(policy), checks, None);
+    let decision = decide(policy, &mut record);
+    let mut report = assemble(&record, Wording::Policy(policy), decision, None);
     for (token, detail) in report.tokens.iter_mut().zip(details) {
         token.detail = detail;
     }
@@ -181,52 +179,66 @@ pub fn policy_error(error: &FieldError, request: &Request) -> Report {
             organization: Err(Code::PolicyInvalid),
         },
         tiers: Vec::new(),
+        error: Some(RecordedError { code: Code::PolicyInvalid, message: error.to_string() }),
+        detail: Detail::Full,
     };
-    let mut report = assemble(&record, None, Vec::new(), None);
-    report.outcome = Outcome::Error;
-    report.error = Some(ReportError { code: Code::PolicyInvalid, message: error.to_string() });
-    report.explanation = explain(
-        &TierFacts {
-            id: &record.tier,
-            label: &Catalogue::negotiate(&request.lang).value("generic", "tier"),
-            outcome: Outcome::Error,
-            reasons: &[Reason::new(Code::PolicyInvalid)],
-            actions: &[crate::core::codes::Action::ContactSupport],
-        },
-        &request.lang,
-        None,
-    );
-    report
+    assemble(&record, Wording::Recorded { lang: &record.lang }, Decision::default(), None)
 }
 
-/// Rebuilds the report a support code was made from. With a policy, re-decides from the
-/// recorded facts under it (and says whether it differs from the user's); without one, shows
-/// the recorded outcomes and reasons.
+/// Why a support code cannot be replayed.
+pub type ReplayError = support::SupportCodeError;
+
+/// Rebuilds what a support code's user saw, and, given a policy, re-derives the decision from
+/// the recorded facts under it.
+///
+/// The report's `replay` says which is which: `replay.reported` is what the user's browser
+/// reported (outcomes, reasons and their sentences); the report's own tiers are the decision
+/// re-derived under `policy`, or, without one, the reported decision again. A code is the
+/// user's claim: when `policy` is the one the code was made under and the re-derived decision
+/// differs from the reported one, the code is refused.
 ///
 /// # Errors
 /// The code's own problem, in words for the support agent.
-pub fn replay(code: &str, policy: Option<&Policy>, lang: Option<&str>) -> Result<Report, support::SupportCodeError> {
-    let mut record = support::decode(code)?;
-    if let Some(lang) = lang {
-        record.lang = Catalogue::negotiate(lang).lang().to_owned();
-    }
-    let recorded_outcomes = record.tiers.iter().map(|tier| (tier.id.clone(), tier.outcome)).collect();
+pub fn replay(code: &str, policy: Option<&Policy>, lang: Option<&str>) -> Result<Report, ReplayError> {
+    let record = support::decode(code)?;
+    let recorded_lang = record.lang.clone();
+    let shown_lang = lang.map_or_else(|| recorded_lang.clone(), |lang| Catalogue::negotiate(lang).lang().to_owned());
+    let reported_record = SupportRecord { lang: shown_lang.clone(), ..record.clone() };
+    let reported = assemble(&reported_record, Wording::Recorded { lang: &recorded_lang }, Decision::default(), None);
+    let policy_changed = policy.is_some_and(|policy| hash_prefix(policy) != record.policy_hash);
+    let rederive = policy.filter(|_| record.error.is_none());
+    let (shown, wording, decision) = match rederive {
+        Some(policy) => {
+            let mut derived = SupportRecord { leeway_seconds: policy.leeway_seconds, ..record.clone() };
+            let first = decide(policy, &mut derived);
+            if !policy_changed && support::shorten(&derived, record.detail).tiers != record.tiers {
+                return Err(support::SupportCodeError(
+                    "the support code contradicts itself: its recorded decision is not what its facts give under the \
+                     policy it names",
+                ));
+            }
+            let decision = if shown_lang == derived.lang {
+                first
+            } else {
+                derived.lang = shown_lang;
+                decide(policy, &mut derived)
+            };
+            (derived, Wording::Policy(policy), decision)
+        }
+        None => (reported_record, Wording::Recorded { lang: &recorded_lang }, Decision::default()),
+    };
     let info = ReplayInfo {
         policy_given: policy.is_some(),
-        policy_changed: policy.is_some_and(|policy| hash_prefix(policy) != record.policy_hash),
+        policy_changed,
+        rederived: rederive.is_some(),
         recorded_policy_version: record.policy_version.clone(),
-        recorded_outcomes,
+        recorded_outcomes: record.tiers.iter().map(|tier| (tier.id.clone(), tier.outcome)).collect(),
+        reported: reported.tiers,
+        detail: record.detail,
         widget_version: record.widget_version.clone(),
         subject_hash: record.subject_hash.map(|hash| support::hex(&hash)),
     };
-    let checks = match policy {
-        Some(policy) => {
-            record.leeway_seconds = policy.leeway_seconds;
-            decide(policy, &mut record)
-        }
-        None => Vec::new(),
-    };
-    Ok(assemble(&record, policy, checks, Some(info)))
+    Ok(assemble(&shown, wording, decision, Some(info)))
 }
 
 fn hash_prefix(policy: &Policy) -> [u8; 8] {
@@ -284,12 +296,14 @@ fn winners(states: &[TokenState]) -> Vec<usize> {
 }
 
 /// The facts of `kind`, or the code that explains their absence: the most advanced rejection
-/// of a token of that kind, else "missing".
+/// of a token of that kind, else `absent` ("missing", or `KEYS_UNAVAILABLE` when no issuer of
+/// the kind has keys to check one with).
 fn facts_of<T>(
     states: &[TokenState],
     used: &[usize],
     kind: Kind,
-    pick: impl Fn(&crate::core::facts::Facts) -> Option<T>,
+    absent: Code,
+    pick: impl Fn(&Facts) -> Option<T>,
 ) -> Result<T, Code> {
     let chosen = used.iter().find_map(|index| match states.get(*index) {
         Some(TokenState::Accepted(attestation)) if attestation.kind() == kind => pick(attestation.facts()),
@@ -309,69 +323,119 @@ fn facts_of<T>(
             _ => None,
         })
         .max();
-    Err(rejection.unwrap_or_else(|| missing_code(kind)))
+    Err(rejection.unwrap_or(absent))
+}
+
+/// What deciding every tier gives besides the tier records.
+#[derive(Default)]
+struct Decision {
+    checks: Vec<CheckReport>,
+    /// The earliest expiry of a time-bound fact some tier relied on.
+    valid_until: Option<u64>,
 }
 
 /// Evaluates every tier of `policy` from the record's evidence and clock; stores the tier
-/// outcomes and reasons in the record and returns the checks.
-fn decide(policy: &Policy, record: &mut SupportRecord) -> Vec<CheckReport> {
-    let now = record.server_time.unwrap_or(record.now);
-    let clock_reasons = clock_reasons(record);
-    let mut checks = Vec::new();
+/// outcomes, reasons and wording (label, message overrides) in the record.
+fn decide(policy: &Policy, record: &mut SupportRecord) -> Decision {
+    let now = support::judged_at(record);
+    let clock_reasons = support::clock_reasons(record);
+    let catalogue_lang = Catalogue::negotiate(&record.lang).lang().to_owned();
+    let mut decision = Decision::default();
     record.tiers = policy
         .tiers
         .iter()
         .map(|tier| {
-            let decision = evaluate_tier(tier, &record.evidence, now);
-            checks.extend(decision.checks.into_iter().map(|check| CheckReport {
+            let evaluated = evaluate_tier(tier, &record.evidence, now, record.leeway_seconds);
+            decision.checks.extend(evaluated.checks.into_iter().map(|check| CheckReport {
                 tier: tier.id.clone(),
                 path: check.path,
                 result: check.result,
                 code: check.code,
             }));
-            let mut reasons = decision.reasons;
+            decision.valid_until = earliest(decision.valid_until, evaluated.valid_until);
+            let mut reasons = evaluated.reasons;
             reasons.extend(clock_reasons.iter().cloned());
-            TierRecord { id: tier.id.clone(), outcome: decision.outcome, reasons }
+            let label = Some(tier.label_in(&catalogue_lang)).filter(|label| *label != tier.id).map(str::to_owned);
+            let messages = overrides_used(policy, &catalogue_lang, &tier.id, &reasons);
+            TierRecord { id: tier.id.clone(), outcome: evaluated.outcome, reasons, label, messages }
         })
         .collect();
-    checks
+    decision
 }
 
-/// `CLOCK_SKEW` when the device clock is off the server time by more than the leeway;
-/// `CLOCK_SKEW_SUSPECTED` when, without server time, a token looked issued in the future.
-fn clock_reasons(record: &SupportRecord) -> Vec<Reason> {
-    let mut reasons = Vec::new();
-    if let Some(skew) = skew_seconds(record) {
-        if skew.unsigned_abs() > record.leeway_seconds {
-            let minutes = skew.unsigned_abs().div_ceil(60);
-            reasons.push(Reason::new(Code::ClockSkew).signed("skew_seconds", skew).number("skew_minutes", minutes));
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The policy's texts that replace a sentence this tier shows, so a support code can carry them.
+fn overrides_used(policy: &Policy, lang: &str, tier: &str, reasons: &[Reason]) -> Vec<(MessageKey, String)> {
+    let codes = reasons.iter().map(|reason| MessageKey::Reason(reason.code));
+    let actions = reasons.iter().filter_map(remedy::action_for).map(MessageKey::Remedy);
+    let mut out: Vec<(MessageKey, String)> = Vec::new();
+    for key in codes.chain(actions) {
+        if out.iter().any(|(known, _)| *known == key) {
+            continue;
+        }
+        if let Some(text) = policy.message(lang, tier, key.as_str()) {
+            out.push((key, text.to_owned()));
         }
     }
-    if record.tokens.iter().any(|token| token.clock_suspect) {
-        reasons.push(Reason::new(Code::ClockSkewSuspected));
-    }
-    reasons
+    out
 }
 
-fn skew_seconds(record: &SupportRecord) -> Option<i64> {
-    let server_time = i64::try_from(record.server_time?).ok()?;
-    Some(i64::try_from(record.now).ok()? - server_time)
+/// Where labels, links and message overrides come from: the policy, or the support code.
+#[derive(Clone, Copy)]
+enum Wording<'a> {
+    Policy(&'a Policy),
+    /// The record's own labels and overrides, which were recorded in `lang`.
+    Recorded {
+        lang: &'a str,
+    },
+}
+
+/// Message overrides carried in a support code.
+struct RecordedOverrides<'a> {
+    lang: &'a str,
+    tiers: &'a [TierRecord],
+}
+
+impl Overrides for RecordedOverrides<'_> {
+    fn message(&self, lang: &str, tier: &str, key: &str) -> Option<&str> {
+        if lang != self.lang {
+            return None;
+        }
+        let tier = self.tiers.iter().find(|record| record.id == tier)?;
+        tier.messages.iter().find(|(known, _)| known.as_str() == key).map(|(_, text)| text.as_str())
+    }
 }
 
 /// Builds the report from a record: the one place live checks and replays meet.
-fn assemble(
-    record: &SupportRecord,
-    policy: Option<&Policy>,
-    checks: Vec<CheckReport>,
-    replay: Option<ReplayInfo>,
-) -> Report {
+fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, replay: Option<ReplayInfo>) -> Report {
+    let recorded = match wording {
+        Wording::Recorded { lang } => Some(RecordedOverrides { lang, tiers: &record.tiers }),
+        Wording::Policy(_) => None,
+    };
+    let overrides: Option<&dyn Overrides> = match (&wording, &recorded) {
+        (Wording::Policy(policy), _) => Some(*policy),
+        (_, Some(recorded)) => Some(recorded),
+        _ => None,
+    };
+    let policy = match wording {
+        Wording::Policy(policy) => Some(policy),
+        Wording::Recorded { .. } => None,
+    };
     let tiers: Vec<TierReport> = record
         .tiers
         .iter()
         .map(|tier| {
-            let label = policy
-                .and_then(|policy| policy.tier(&tier.id))
-                .map_or_else(|| tier.id.clone(), |t| t.label_in(&record.lang).to_owned());
+            let label = match policy {
+                Some(policy) => policy.tier(&tier.id).map(|t| t.label_in(&record.lang).to_owned()),
+                None => tier.label.clone(),
+            }
+            .unwrap_or_else(|| tier.id.clone());
             let links = policy.map(|policy| policy.links_for(&tier.id)).unwrap_or_default();
             let remedies = remedy::remedies(&tier.reasons, &links);
             let actions: Vec<_> = remedies.iter().map(|remedy| remedy.action).collect();
@@ -384,7 +448,7 @@ fn assemble(
                     actions: &actions,
                 },
                 &record.lang,
-                policy,
+                overrides,
             );
             TierReport {
                 id: tier.id.clone(),
@@ -396,10 +460,24 @@ fn assemble(
             }
         })
         .collect();
-    let requested = tiers.iter().find(|tier| tier.id == record.tier);
-    let (outcome, explanation, error) = match requested {
-        Some(tier) => (tier.outcome, tier.explanation.clone(), None),
-        None => {
+    let (outcome, explanation, error) = match (&record.error, tiers.iter().find(|tier| tier.id == record.tier)) {
+        (Some(error), _) => {
+            let label = Catalogue::negotiate(&record.lang).value("generic", "tier");
+            let explanation = explain(
+                &TierFacts {
+                    id: &record.tier,
+                    label: &label,
+                    outcome: Outcome::Error,
+                    reasons: &[Reason::new(error.code)],
+                    actions: &[Action::ContactSupport],
+                },
+                &record.lang,
+                None,
+            );
+            (Outcome::Error, explanation, Some(ReportError { code: error.code, message: error.message.clone() }))
+        }
+        (None, Some(tier)) => (tier.outcome, tier.explanation.clone(), None),
+        (None, None) => {
             let message = format!(
                 "the policy has no tier {:?} (it has: {})",
                 record.tier,
@@ -415,7 +493,7 @@ fn assemble(
                     actions: &[],
                 },
                 &record.lang,
-                policy,
+                overrides,
             );
             (Outcome::Error, explanation, Some(ReportError { code: Code::TierUnknown, message }))
         }
@@ -432,25 +510,23 @@ fn assemble(
             detail: None,
         })
         .collect();
+    let token_expiry = record.tokens.iter().filter(|token| token.used).filter_map(|token| token.summary.exp).min();
     Report {
         outcome,
         tier: record.tier.clone(),
         tiers,
         tokens,
-        checks,
+        checks: decision.checks,
         explanation,
-        valid_until: record.tokens.iter().filter(|token| token.used).filter_map(|token| token.summary.exp).min(),
+        valid_until: earliest(token_expiry, decision.valid_until),
         clock: ClockReport {
             now: record.now,
             server_time: record.server_time,
-            skew_seconds: skew_seconds(record),
+            skew_seconds: support::skew_seconds(record),
             leeway_seconds: record.leeway_seconds,
         },
         policy_version: policy.map(|policy| policy.version.clone()),
-        support_code: support::encode(&SupportRecord {
-            tokens: record.tokens.iter().take(64).cloned().collect(),
-            ..record.clone()
-        }),
+        support_code: support::encode(record),
         error,
         replay,
     }

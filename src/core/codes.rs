@@ -54,6 +54,8 @@ crate::core::string_enum! {
         // Configuration problems of the element (appended after the stable list).
         AttributeInvalid => "ATTRIBUTE_INVALID",
         SupportCodeInvalid => "SUPPORT_CODE_INVALID",
+        // Under `not`: a fact that holds and that the policy excludes (`fact` names which).
+        ExcludedFact => "EXCLUDED_FACT",
     }
 }
 

@@ -118,19 +118,80 @@ impl Kind {
     }
 }
 
-/// Seconds in a day; identity age is judged in whole UTC days (see [`IdentityFacts`]).
 pub const SECONDS_PER_DAY: u64 = 86_400;
 
+/// When identity proofing happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofingTime {
+    /// `verified_at` from a verified token, in seconds.
+    Exact(u64),
+    /// From a support code, which holds only the UTC day of proofing and one bit: whether
+    /// proofing happened earlier in its day than the evaluation in its own. Those two decide
+    /// every whole-day age limit exactly as the exact time does (see [`ProofingAge`]).
+    Day { day: u64, earlier_in_day: bool },
+}
+
+/// How long before an evaluation proofing happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofingAge {
+    /// UTC days between proofing and evaluation.
+    pub calendar_days: u64,
+    /// Proofing happened earlier in its day than the evaluation in its own.
+    pub earlier_in_day: bool,
+}
+
+impl ProofingAge {
+    /// Older than `max_days` × 86,400 s, to the second. With `D` calendar days between them,
+    /// the age is `D` days plus the difference of the two times of day, which lies strictly
+    /// between −1 and +1 day: so it exceeds `M` days whenever `D > M`, never when `D < M`, and
+    /// when `D = M` exactly when proofing was earlier in its day.
+    pub fn exceeds_days(self, max_days: u64) -> bool {
+        self.calendar_days > max_days || (self.calendar_days == max_days && self.earlier_in_day)
+    }
+
+    /// Whole days elapsed, for messages.
+    pub fn whole_days(self) -> u64 {
+        if self.earlier_in_day {
+            self.calendar_days
+        } else {
+            self.calendar_days.saturating_sub(1)
+        }
+    }
+}
+
+impl ProofingTime {
+    /// The UTC day of proofing.
+    pub fn day(self) -> u64 {
+        match self {
+            ProofingTime::Exact(seconds) => seconds / SECONDS_PER_DAY,
+            ProofingTime::Day { day, .. } => day,
+        }
+    }
+
+    /// The age at `now`; a proofing time after `now` counts as age zero.
+    pub fn age(self, now: u64) -> ProofingAge {
+        let earlier_in_day = match self {
+            ProofingTime::Exact(seconds) => seconds % SECONDS_PER_DAY < now % SECONDS_PER_DAY,
+            ProofingTime::Day { earlier_in_day, .. } => earlier_in_day,
+        };
+        ProofingAge { calendar_days: (now / SECONDS_PER_DAY).saturating_sub(self.day()), earlier_in_day }
+    }
+
+    /// The last second at which proofing is no older than `max_days`, when known to the second.
+    pub fn fresh_until(self, max_days: u64) -> Option<u64> {
+        match self {
+            ProofingTime::Exact(seconds) => Some(seconds.saturating_add(max_days.saturating_mul(SECONDS_PER_DAY))),
+            ProofingTime::Day { .. } => None,
+        }
+    }
+}
+
 /// What an identity attestation says, as evaluation sees it.
-///
-/// Proofing time is kept as a UTC day number because the support code may only hold it rounded
-/// to the day; judging age in whole days everywhere makes a replay decide exactly as live did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityFacts {
     pub us_person: UsPerson,
     pub ial: u8,
-    /// `verified_at / 86400`.
-    pub verified_day: u64,
+    pub verified: ProofingTime,
     /// `None` when not attested: then a citizenship test is unknown, never passed.
     pub citizenships: Option<Vec<Country>>,
 }

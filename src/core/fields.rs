@@ -3,6 +3,7 @@
 //! and every object rejects members nobody asked for.
 
 use super::json::Json;
+use super::unique::first_duplicate;
 use std::ops::RangeInclusive;
 
 /// A value that does not fit: where it is, and what is wrong, in one plain sentence.
@@ -124,21 +125,18 @@ impl<'a> Field<'a> {
         }
     }
 
-    /// A list of distinct values, each read by `item`.
-    pub fn distinct_list<T: PartialEq>(
+    /// A list of distinct values, each read by `item` (the check is O(n log n)).
+    pub fn distinct_list<T: Ord>(
         &self,
         max: usize,
-        mut item: impl FnMut(&Field<'a>) -> Result<T, FieldError>,
+        item: impl FnMut(&Field<'a>) -> Result<T, FieldError>,
     ) -> Result<Vec<T>, FieldError> {
-        let mut out: Vec<T> = Vec::new();
-        for field in self.bounded_array(max, false)? {
-            let value = item(&field)?;
-            if out.contains(&value) {
-                return Err(field.error("appears twice in the list"));
-            }
-            out.push(value);
+        let fields = self.bounded_array(max, false)?;
+        let out = fields.iter().map(item).collect::<Result<Vec<T>, FieldError>>()?;
+        match first_duplicate(&out).and_then(|index| fields.get(index)) {
+            Some(field) => Err(field.error("appears twice in the list")),
+            None => Ok(out),
         }
-        Ok(out)
     }
 }
 

@@ -96,7 +96,8 @@ mod tests {
             evaluate(&format!(r#"{{"policy":{}}}"#, Json::String(POLICY.into()).to_compact()), 1_800_000_000).unwrap();
         assert_eq!(as_object.tiers, as_text.tiers);
         assert_eq!(as_object.clock.now, 1_800_000_000);
-        assert_eq!(as_object.outcome, Outcome::ActionRequired);
+        // Nothing was fetched from the issuer's jwks_uri: the site's problem, not the user's.
+        assert_eq!(as_object.outcome, Outcome::Error);
         let later = evaluate(&format!(r#"{{"policy":{POLICY},"now":5,"server_time":7,"lang":"es"}}"#), 1).unwrap();
         assert_eq!((later.clock.now, later.clock.server_time), (5, Some(7)));
     }

@@ -5,6 +5,7 @@
 //! any depth, bounds nesting, and keeps every number as the text it was sent as, so that the
 //! caller decides what an integer is (rule 4).
 
+use crate::core::unique::first_duplicate;
 use std::fmt::Write as _;
 
 /// Deepest nesting of arrays and objects accepted (SECURITY.md rule 3).
@@ -261,6 +262,8 @@ impl Parser<'_> {
         }
         self.pos += 1; // '{'
         let mut members: Vec<(String, Json)> = Vec::new();
+        // Where each name starts, to point at a duplicate once the object is complete.
+        let mut name_offsets: Vec<usize> = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -271,11 +274,8 @@ impl Parser<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.error("expected a member name"));
             }
-            let name_offset = self.pos;
+            name_offsets.push(self.pos);
             let name = self.string()?;
-            if members.iter().any(|(existing, _)| *existing == name) {
-                return Err(JsonError { offset: name_offset, message: "duplicate member name" });
-            }
             self.skip_whitespace();
             if self.peek() != Some(b':') {
                 return Err(self.error("expected ':'"));
@@ -289,6 +289,11 @@ impl Parser<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    let names: Vec<&str> = members.iter().map(|(name, _)| name.as_str()).collect();
+                    if let Some(index) = first_duplicate(&names) {
+                        let offset = name_offsets.get(index).copied().unwrap_or(self.pos);
+                        return Err(JsonError { offset, message: "duplicate member name" });
+                    }
                     return Ok(Json::Object(members));
                 }
                 _ => return Err(self.error("expected ',' or '}'")),

@@ -23,4 +23,7 @@ pub mod remedy;
 pub mod report;
 mod string_enum;
 pub mod support;
+pub mod time;
 pub mod token;
+pub mod unique;
+pub mod url;

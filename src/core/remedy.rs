@@ -53,7 +53,8 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::PolicyInvalid
         | Code::TierUnknown
         | Code::AttributeInvalid
-        | Code::SupportCodeInvalid => Some(Action::ContactSupport),
+        | Code::SupportCodeInvalid
+        | Code::ExcludedFact => Some(Action::ContactSupport),
         Code::IdentityEligible | Code::LocationEligible | Code::OrganizationEligible | Code::AuthorizationValid => None,
     }
 }

@@ -88,9 +88,16 @@ pub struct ReplayInfo {
     pub policy_given: bool,
     /// The given policy differs from the one the user's decision was made with.
     pub policy_changed: bool,
+    /// The report's tiers were re-derived from the recorded facts under the given policy (else
+    /// they are the reported ones).
+    pub rederived: bool,
     pub recorded_policy_version: String,
     /// The outcome per tier as the user saw it.
     pub recorded_outcomes: Vec<(String, Outcome)>,
+    /// What the user's browser reported, tier by tier, with the sentences the user read.
+    pub reported: Vec<TierReport>,
+    /// How much the code left out to stay short.
+    pub detail: crate::core::support::Detail,
     pub widget_version: String,
     /// First 4 bytes of SHA-256(`sub`), hex: matches server logs without revealing `sub`.
     pub subject_hash: Option<String>,
@@ -222,8 +229,11 @@ impl ReplayInfo {
         object([
             ("policy_given", self.policy_given.into()),
             ("policy_changed", self.policy_changed.into()),
+            ("rederived", self.rederived.into()),
             ("recorded_policy_version", self.recorded_policy_version.as_str().into()),
             ("recorded_outcomes", Json::Array(outcomes)),
+            ("reported", Json::Array(self.reported.iter().map(TierReport::to_json).collect())),
+            ("detail", self.detail.as_str().into()),
             ("widget_version", self.widget_version.as_str().into()),
             ("subject_hash", self.subject_hash.clone().into()),
         ])

@@ -9,10 +9,11 @@ export function defineElement(tag, create, observed) {
     disconnectedCallback() { this._core.disconnected(); }
     attributeChangedCallback(name, before, after) { if (before !== after) this._core.attributeChanged(name); }
     get report() { return this._core.report(); }
-    addToken(jws) { this._core.addToken(String(jws)); }
+    // Only strings go in: String(value) can throw (a throwing toString), and no method may.
+    addToken(jws) { this._core.addToken(typeof jws === 'string' ? jws : ''); }
     refresh() { return this._core.refresh(); }
     supportCode() { return this._core.supportCode(); }
-    replay(code) { this._core.replay(String(code)); }
+    replay(code) { this._core.replay(typeof code === 'string' ? code : ''); }
   });
   return true;
 }

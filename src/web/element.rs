@@ -474,7 +474,8 @@ impl Element {
             state.replaying = true;
             state.timer = None;
         }
-        match check::replay(code, policy.as_deref(), Some(&lang)) {
+        // In the user's language, as they saw it (the code records it), not the support page's.
+        match check::replay(code, policy.as_deref(), None) {
             Ok(report) => {
                 let per_tier = this.attribute("tier").is_none();
                 this.show(report, &Options { compact: false, per_tier });

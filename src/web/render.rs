@@ -9,7 +9,7 @@ use super::owned::Listener;
 use crate::core::codes::{Action, Code};
 use crate::core::explain::{Catalogue, Explanation};
 use crate::core::report::{Report, TierReport};
-use crate::core::support;
+use crate::core::{support, time};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
@@ -232,13 +232,41 @@ impl View {
         let _ = self.body.append_child(&list);
     }
 
+    /// What a replay shows, in words: a support code is what the user's browser reported, and
+    /// the decision shown is re-derived under this site's rules, or the reported one when there
+    /// were none to check it with. When the rules changed, what was reported is listed too.
     fn replay_note(&self, report: &Report, catalogue: &Catalogue) {
-        let changed = report.replay.as_ref().is_some_and(|replay| replay.policy_changed);
-        let text = if changed { catalogue.ui("policy_changed") } else { catalogue.ui("replayed") };
-        if let Some(note) = self.element("p", "note", Some(&text)) {
-            let _ = note.set_attribute("part", "note");
-            let _ = self.body.append_child(&note);
+        let Some(replay) = &report.replay else { return };
+        let mut texts = vec![catalogue.ui("replayed")];
+        if replay.policy_changed {
+            texts.push(catalogue.ui("policy_changed"));
+        } else if !replay.rederived {
+            texts.push(catalogue.ui("not_rederived"));
         }
+        for text in texts {
+            if let Some(note) = self.element("p", "note", Some(&text)) {
+                let _ = note.set_attribute("part", "note");
+                let _ = self.body.append_child(&note);
+            }
+        }
+        if !replay.policy_changed {
+            return;
+        }
+        let Some(list) = self.element("ul", "tiers reported", None) else { return };
+        let _ = list.set_attribute("part", "tiers");
+        let _ = list.set_attribute("aria-label", &catalogue.ui("reported_heading"));
+        if let Some(heading) = self.element("p", "note", Some(&catalogue.ui("reported_heading"))) {
+            let _ = heading.set_attribute("part", "note");
+            let _ = self.body.append_child(&heading);
+        }
+        for tier in &replay.reported {
+            if let Some(item) = self.element("li", "", Some(&tier.explanation.headline)) {
+                let _ = item.set_attribute("data-tier", &tier.id);
+                let _ = item.set_attribute("data-outcome", tier.outcome.as_str());
+                let _ = list.append_child(&item);
+            }
+        }
+        let _ = self.body.append_child(&list);
     }
 
     /// The support code behind a disclosure: first what it holds, then the code and a copy
@@ -298,9 +326,11 @@ fn copy(text: &str, status: Element, copied: String, failed: String) {
     });
 }
 
-/// What a support code holds, line by line, from the code itself.
+/// What a support code holds, line by line, from the code itself; should it not decode, from
+/// the report it was made with (the same tokens, clock and outcomes), so the user still sees
+/// what they would hand over.
 fn facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
-    let Ok(record) = support::decode(&report.support_code) else { return Vec::new() };
+    let Ok(record) = support::decode(&report.support_code) else { return report_facts(report, catalogue) };
     let mut lines = vec![
         format!(
             "{}: {} · {}: {}",
@@ -309,7 +339,7 @@ fn facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
             catalogue.ui("fact_policy"),
             record.policy_version
         ),
-        format!("{}: {}", catalogue.ui("fact_time"), iso_time(record.now)),
+        format!("{}: {}", catalogue.ui("fact_time"), time::iso8601(record.now)),
     ];
     for token in &record.tokens {
         let kind = token.summary.kind.map_or_else(|| "?".to_owned(), |kind| catalogue.value("kind", kind.as_str()));
@@ -322,7 +352,7 @@ fn facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
             catalogue.value("kind", "identity"),
             identity.us_person.as_str(),
             identity.ial,
-            iso_time(identity.verified_day * 86_400).get(..10).unwrap_or_default()
+            time::iso_date(support::proofing_day(identity))
         ));
     }
     if let Ok(location) = &record.evidence.location {
@@ -349,8 +379,24 @@ fn facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
     lines
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ`.
-fn iso_time(seconds: u64) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
-    date.to_iso_string().as_string().map(|s| format!("{}Z", s.get(..19).unwrap_or(&s))).unwrap_or_default()
+/// The support code's facts as the report states them: versions, clock, tokens, outcomes.
+fn report_facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "{}: {} · {}: {}",
+            catalogue.ui("fact_widget"),
+            crate::core::check::VERSION,
+            catalogue.ui("fact_policy"),
+            report.policy_version.as_deref().unwrap_or("?")
+        ),
+        format!("{}: {}", catalogue.ui("fact_time"), time::iso8601(report.clock.now)),
+    ];
+    for token in &report.tokens {
+        let kind = token.summary.kind.map_or_else(|| "?".to_owned(), |kind| catalogue.value("kind", kind.as_str()));
+        let status = token.code.map_or("accepted", Code::as_str);
+        lines.push(format!("{kind} · {} · {status}", token.summary.iss.as_deref().unwrap_or("?")));
+    }
+    lines.extend(report.tiers.iter().map(|tier| format!("{}: {}", tier.label, tier.outcome.as_str())));
+    lines.push(catalogue.ui("support_code_never"));
+    lines
 }

@@ -101,6 +101,18 @@ impl Catalogue {
         self.text("values", &format!("{param}.{value}")).unwrap_or_else(|| value.to_owned())
     }
 
+    /// The phrase for an `EXCLUDED_FACT` fact, in this language, else English, else its name.
+    pub fn fact(&self, fact: &str) -> String {
+        let key = format!("fact.{fact}");
+        self.text("values", &key)
+            .or_else(|| Catalogue::english().and_then(|english| english.text("values", &key)))
+            .unwrap_or_else(|| fact.to_owned())
+    }
+
+    pub fn has_fact(&self, fact: &str) -> bool {
+        self.text("values", &format!("fact.{fact}")).is_some()
+    }
+
     pub fn list_separator(&self) -> String {
         self.text("values", "list.separator").unwrap_or_else(|| ", ".to_owned())
     }

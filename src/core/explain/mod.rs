@@ -31,15 +31,27 @@ pub struct TierFacts<'a> {
     pub actions: &'a [Action],
 }
 
+/// A site's own wording for sentences: a policy's `messages`, or the ones a support code carries.
+pub trait Overrides {
+    /// The text for `key` (a reason code or remedy action) in `lang`, for `tier` first.
+    fn message(&self, lang: &str, tier: &str, key: &str) -> Option<&str>;
+}
+
+impl Overrides for Policy {
+    fn message(&self, lang: &str, tier: &str, key: &str) -> Option<&str> {
+        Policy::message(self, lang, tier, key)
+    }
+}
+
 /// Explains one tier in the best available language for `lang` (exact tag, then its primary
 /// language, then English).
-pub fn explain(tier: &TierFacts<'_>, lang: &str, policy: Option<&Policy>) -> Explanation {
+pub fn explain(tier: &TierFacts<'_>, lang: &str, overrides: Option<&dyn Overrides>) -> Explanation {
     let catalogue = Catalogue::negotiate(lang);
     let english = Catalogue::english();
     let fill = |template: &str, reason: Option<&Reason>| fill(template, reason, tier.label, catalogue);
     let sentence = |key: &str, section: fn(&Catalogue, &str) -> Option<String>| -> String {
-        policy
-            .and_then(|policy| policy.message(catalogue.lang(), tier.id, key))
+        overrides
+            .and_then(|overrides| overrides.message(catalogue.lang(), tier.id, key))
             .map(str::to_owned)
             .or_else(|| section(catalogue, key))
             .or_else(|| english.and_then(|english| section(english, key)))
@@ -63,7 +75,14 @@ pub fn explain(tier: &TierFacts<'_>, lang: &str, policy: Option<&Policy>) -> Exp
 
 /// Replaces `{name}` with the reason's param (claim values in the catalogue's words), `{tier}`
 /// with the tier's label. An unknown placeholder is left as written, so a typo shows.
+///
+/// `{fact}` (of `EXCLUDED_FACT`) becomes the catalogue's phrase for that fact, whose own
+/// placeholders are filled from the same reason, one level deep.
 fn fill(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue: &Catalogue) -> String {
+    fill_at(template, reason, tier_label, catalogue, true)
+}
+
+fn fill_at(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue: &Catalogue, outer: bool) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -78,6 +97,10 @@ fn fill(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue: &C
         match (name, reason.and_then(|reason| reason.param(name))) {
             // Always the label in the reader's language, never the id a reason may carry.
             ("tier", _) => out.push_str(tier_label),
+            ("fact", Some(Param::Text(value))) if outer => {
+                let phrase = catalogue.fact(value);
+                out.push_str(&fill_at(&phrase, reason, tier_label, catalogue, false));
+            }
             (_, Some(Param::Text(value))) => out.push_str(&catalogue.value(name, value)),
             (_, Some(Param::Number(value))) => out.push_str(&value.to_string()),
             (_, Some(Param::List(values))) => {
@@ -105,9 +128,26 @@ pub const UI_KEYS: &[&str] = &[
     "other_tiers",
     "replayed",
     "policy_changed",
+    "not_rederived",
+    "reported_heading",
     "fact_widget",
     "fact_policy",
     "fact_time",
+];
+
+/// The facts an `EXCLUDED_FACT` reason can name (`values.fact.<name>` in each catalogue).
+pub const FACTS: &[&str] = &[
+    "us_person",
+    "ial",
+    "recent_verification",
+    "citizen_of",
+    "not_citizen_of",
+    "anonymizer",
+    "country",
+    "region",
+    "entity",
+    "authorization",
+    "not_restricted_party",
 ];
 
 /// What a catalogue lacks: reason codes, remedy actions, headlines, `ui` texts.
@@ -119,7 +159,8 @@ pub fn missing_texts(catalogue: &Catalogue) -> Vec<String> {
         .filter(|outcome| catalogue.headline(outcome.as_str()).is_none())
         .map(|outcome| format!("headline.{}", outcome.as_str()));
     let ui = UI_KEYS.iter().filter(|key| !catalogue.has_ui(key)).map(|key| format!("ui.{key}"));
-    codes.chain(actions).chain(headlines).chain(ui).collect()
+    let facts = FACTS.iter().filter(|fact| !catalogue.has_fact(fact)).map(|fact| format!("values.fact.{fact}"));
+    codes.chain(actions).chain(headlines).chain(ui).chain(facts).collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 use super::requirement::{IdentityTest, LocationTest, OrganizationTest, Requirement};
 use super::Tier;
 use crate::core::codes::Code;
-use crate::core::facts::{IdentityFacts, Kind, LocationFacts, OrganizationFacts, SECONDS_PER_DAY};
+use crate::core::facts::{IdentityFacts, Kind, LocationFacts, OrganizationFacts};
 
 /// The value of a test or requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,10 @@ pub struct TierDecision {
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,
     pub checks: Vec<Check>,
+    /// The earliest expiry among the time-bound facts evaluation used (an authorization's
+    /// `exp`, the end of proofing's freshness), on the scale of token `exp`: the decision
+    /// holds until `valid_until + leeway`.
+    pub valid_until: Option<u64>,
 }
 
 /// The facts one evaluation may use, per kind, or why there are none (the reason code of a
@@ -151,6 +155,17 @@ struct Context<'a> {
     evidence: &'a Evidence,
     tier_id: &'a str,
     now: u64,
+    leeway: u64,
+    /// The earliest moment a time-bound fact the evaluation used stops holding.
+    valid_until: std::cell::Cell<Option<u64>>,
+}
+
+impl Context<'_> {
+    /// Notes that the decision relied on something that holds up to `until` (plus leeway).
+    fn relied_until(&self, until: u64) {
+        let earliest = self.valid_until.get().map_or(until, |current| current.min(until));
+        self.valid_until.set(Some(earliest));
+    }
 }
 
 /// A (sub)requirement's value and the reasons that decided it.
@@ -159,9 +174,9 @@ struct Branch {
     reasons: Vec<Reason>,
 }
 
-/// Evaluates a tier at time `now` (seconds).
-pub fn evaluate_tier(tier: &Tier, evidence: &Evidence, now: u64) -> TierDecision {
-    let context = Context { evidence, tier_id: &tier.id, now };
+/// Evaluates a tier at time `now` (seconds), with the policy's clock `leeway` (seconds).
+pub fn evaluate_tier(tier: &Tier, evidence: &Evidence, now: u64, leeway: u64) -> TierDecision {
+    let context = Context { evidence, tier_id: &tier.id, now, leeway, valid_until: std::cell::Cell::new(None) };
     let mut checks = Vec::new();
     let branch = evaluate(&tier.require, "", false, &context, &mut checks);
     let mut reasons: Vec<Reason> = Vec::new();
@@ -177,7 +192,7 @@ pub fn evaluate_tier(tier: &Tier, evidence: &Evidence, now: u64) -> TierDecision
         Tri::Unknown if reasons.iter().any(|r| r.code == Code::KeysUnavailable) => Outcome::Error,
         Tri::Unknown => Outcome::ActionRequired,
     };
-    TierDecision { id: tier.id.clone(), outcome, reasons, checks }
+    TierDecision { id: tier.id.clone(), outcome, reasons, checks, valid_until: context.valid_until.get() }
 }
 
 fn join(path: &str, name: &str) -> String {
@@ -263,15 +278,30 @@ fn evaluate(
     }
 }
 
+/// One evaluated field of a test.
+struct FieldResult {
+    result: Tri,
+    /// What is true of the user when the field is false or unknown (`NOT_US_PERSON`, …).
+    when_false: Reason,
+    /// What is true of the user when the field holds, worded as the reason it counts against
+    /// them under `not` (`EXCLUDED_FACT`); `None` for unknown fields.
+    when_true: Option<Reason>,
+}
+
 /// Collects the fields of one test, then decides it.
 struct Leaf<'c> {
     path: String,
     negated: bool,
     checks: &'c mut Vec<Check>,
-    /// Per field: its value and the reason it stands for when it counts against the user.
-    fields: Vec<(Tri, Reason)>,
+    fields: Vec<FieldResult>,
     /// What to say when the test counts in the user's favour.
     satisfied: Option<Reason>,
+}
+
+/// The reason a field that holds gives under `not`: the fact itself, e.g. "your organization is
+/// not on a restricted-party list", never the opposite of what is true.
+fn excluded(fact: &str) -> Reason {
+    Reason::new(Code::ExcludedFact).text("fact", fact)
 }
 
 impl<'c> Leaf<'c> {
@@ -282,34 +312,40 @@ impl<'c> Leaf<'c> {
     /// The attestation is missing or was rejected: the whole test is unknown.
     fn missing(&mut self, code: Code, kind: Kind) {
         self.checks.push(Check { path: self.path.clone(), result: Tri::Unknown, code });
-        self.fields.push((Tri::Unknown, Reason::new(code).text("kind", kind.as_str())));
+        let reason = Reason::new(code).text("kind", kind.as_str());
+        self.fields.push(FieldResult { result: Tri::Unknown, when_false: reason, when_true: None });
     }
 
     /// A field that the facts leave undecided (stale proofing, hidden location, …).
     fn unknown(&mut self, field: &str, reason: Reason) {
         self.checks.push(Check { path: join(&self.path, field), result: Tri::Unknown, code: reason.code });
-        self.fields.push((Tri::Unknown, reason));
+        self.fields.push(FieldResult { result: Tri::Unknown, when_false: reason, when_true: None });
     }
 
-    /// A field that holds or not; `against` explains it when it counts against the user.
-    fn field(&mut self, field: &str, holds: bool, against: Reason) {
+    /// A field that holds or not: `when_false` says what is true of the user when it does not,
+    /// `when_true` when it does.
+    fn field(&mut self, field: &str, holds: bool, when_false: Reason, when_true: Reason) {
         let result = if holds { Tri::True } else { Tri::False };
         let counts_against = holds == self.negated;
         let satisfied_code = self.satisfied.as_ref().map_or(Code::IdentityEligible, |r| r.code);
-        let code = if counts_against { against.code } else { satisfied_code };
+        let code = match (counts_against, holds) {
+            (true, false) => when_false.code,
+            (true, true) => when_true.code,
+            (false, _) => satisfied_code,
+        };
         self.checks.push(Check { path: join(&self.path, field), result, code });
-        self.fields.push((result, against));
+        self.fields.push(FieldResult { result, when_false, when_true: Some(when_true) });
     }
 
     fn has_unknown(&self) -> bool {
-        self.fields.iter().any(|(result, _)| *result == Tri::Unknown)
+        self.fields.iter().any(|field| field.result == Tri::Unknown)
     }
 
     fn finish(self) -> Branch {
-        let results = self.fields.iter().map(|(result, _)| *result);
-        let result = if results.clone().any(|r| r == Tri::False) {
+        let has = |value: Tri| self.fields.iter().any(|field| field.result == value);
+        let result = if has(Tri::False) {
             Tri::False
-        } else if results.clone().any(|r| r == Tri::Unknown) {
+        } else if has(Tri::Unknown) {
             Tri::Unknown
         } else {
             Tri::True
@@ -319,38 +355,43 @@ impl<'c> Leaf<'c> {
             Tri::True => self.negated,
             Tri::False => !self.negated,
         };
-        let reasons: Vec<Reason> = if counts_against {
-            // Unknown: the undecided fields; false: the false fields; true under `not`: all.
-            let wanted = if result == Tri::True { Tri::True } else { result };
-            self.fields.into_iter().filter(|(r, _)| *r == wanted).map(|(_, reason)| reason).collect()
-        } else {
+        let reasons: Vec<Reason> = if !counts_against {
             self.satisfied.into_iter().collect()
+        } else if result == Tri::True {
+            // Under `not`, a test that holds counts against the user: name what holds.
+            self.fields.into_iter().filter_map(|field| field.when_true).collect()
+        } else {
+            // Unknown: the undecided fields; false: the false fields.
+            self.fields.into_iter().filter(|field| field.result == result).map(|field| field.when_false).collect()
         };
         Branch { result, reasons }
     }
 }
 
 fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, leaf: &mut Leaf<'_>) {
-    leaf.satisfied = Some(
+    let verified_as = || {
         Reason::new(Code::IdentityEligible)
             .text("us_person", facts.us_person.as_str())
-            .number("ial", u64::from(facts.ial)),
-    );
+            .number("ial", u64::from(facts.ial))
+    };
+    leaf.satisfied = Some(verified_as());
+    let too_low = |min_ial: u8| {
+        Reason::new(Code::IdentityAssuranceTooLow)
+            .number("ial", u64::from(facts.ial))
+            .number("min_ial", u64::from(min_ial))
+    };
     if let Some(min_ial) = test.min_ial {
         if facts.ial < min_ial {
-            let reason = Reason::new(Code::IdentityAssuranceTooLow)
-                .number("ial", u64::from(facts.ial))
-                .number("min_ial", u64::from(min_ial));
-            leaf.unknown("min_ial", reason);
+            leaf.unknown("min_ial", too_low(min_ial));
         }
     }
+    let age = facts.verified.age(context.now);
     if let Some(max_age_days) = test.max_age_days {
-        // Whole UTC days, so that a support code's day-rounded proofing time decides the same.
-        let age_days = (context.now / SECONDS_PER_DAY).saturating_sub(facts.verified_day);
-        if age_days > max_age_days {
+        // Judged to the second (see `ProofingAge::exceeds_days`).
+        if age.exceeds_days(max_age_days) {
             let reason = Reason::new(Code::IdentityVerificationStale)
                 .number("max_age_days", max_age_days)
-                .number("age_days", age_days);
+                .number("age_days", age.whole_days());
             leaf.unknown("max_age_days", reason);
         }
     }
@@ -359,50 +400,47 @@ fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, l
         return;
     }
     if let Some(min_ial) = test.min_ial {
-        let reason = Reason::new(Code::IdentityAssuranceTooLow)
-            .number("ial", u64::from(facts.ial))
-            .number("min_ial", u64::from(min_ial));
-        leaf.field("min_ial", true, reason);
+        leaf.field("min_ial", true, too_low(min_ial), excluded("ial").number("ial", u64::from(facts.ial)));
     }
     if let Some(max_age_days) = test.max_age_days {
-        leaf.field(
-            "max_age_days",
-            true,
-            Reason::new(Code::IdentityVerificationStale).number("max_age_days", max_age_days),
-        );
+        if let Some(fresh_until) = facts.verified.fresh_until(max_age_days) {
+            // Stale from `fresh_until + 1`; the element re-decides at `valid_until + leeway + 1`.
+            context.relied_until(fresh_until.saturating_sub(context.leeway));
+        }
+        let stale = Reason::new(Code::IdentityVerificationStale).number("max_age_days", max_age_days);
+        leaf.field("max_age_days", true, stale, excluded("recent_verification").number("max_age_days", max_age_days));
     }
     if let Some(allowed) = &test.us_person {
         let reason = Reason::new(Code::NotUsPerson).text("us_person", facts.us_person.as_str());
-        leaf.field("us_person", allowed.contains(&facts.us_person), reason);
+        let holds = excluded("us_person").text("us_person", facts.us_person.as_str());
+        leaf.field("us_person", allowed.contains(&facts.us_person), reason, holds);
     }
+    let listed = |countries: Vec<&crate::core::facts::Country>| {
+        Param::List(countries.into_iter().map(|c| c.as_str().to_owned()).collect())
+    };
     if let Some(required) = &test.citizenship_any_of {
-        let listed = Param::List(required.iter().map(|c| c.as_str().to_owned()).collect());
-        let reason = Reason::new(Code::CitizenshipRequired).with("countries", listed);
+        let reason = Reason::new(Code::CitizenshipRequired).with("countries", listed(required.iter().collect()));
         match &facts.citizenships {
             Some(citizenships) => {
-                leaf.field("citizenship_any_of", citizenships.iter().any(|c| required.contains(c)), reason);
+                let held: Vec<_> = citizenships.iter().filter(|c| required.contains(c)).collect();
+                let holds = excluded("citizen_of").with("countries", listed(held.clone()));
+                leaf.field("citizenship_any_of", !held.is_empty(), reason, holds);
             }
             // Not attested: neither true nor false.
             None => leaf.unknown("citizenship_any_of", reason),
         }
     }
-    if let Some(excluded) = &test.citizenship_none_of {
-        let listed = |countries: Vec<&crate::core::facts::Country>| {
-            Param::List(countries.into_iter().map(|c| c.as_str().to_owned()).collect())
-        };
+    if let Some(excluded_list) = &test.citizenship_none_of {
+        let whole_list =
+            || Reason::new(Code::CitizenshipExcluded).with("countries", listed(excluded_list.iter().collect()));
         match &facts.citizenships {
             Some(citizenships) => {
-                let held: Vec<_> = citizenships.iter().filter(|c| excluded.contains(c)).collect();
-                // Under `not`, the test holding counts against the user: name the whole list.
-                let named = if held.is_empty() { excluded.iter().collect() } else { held.clone() };
-                let reason = Reason::new(Code::CitizenshipExcluded).with("countries", listed(named));
-                leaf.field("citizenship_none_of", held.is_empty(), reason);
+                let held: Vec<_> = citizenships.iter().filter(|c| excluded_list.contains(c)).collect();
+                let reason = Reason::new(Code::CitizenshipExcluded).with("countries", listed(held.clone()));
+                let holds = excluded("not_citizen_of").with("countries", listed(excluded_list.iter().collect()));
+                leaf.field("citizenship_none_of", held.is_empty(), reason, holds);
             }
-            None => {
-                let reason =
-                    Reason::new(Code::CitizenshipExcluded).with("countries", listed(excluded.iter().collect()));
-                leaf.unknown("citizenship_none_of", reason);
-            }
+            None => leaf.unknown("citizenship_none_of", whole_list()),
         }
     }
 }
@@ -420,31 +458,34 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
             leaf.unknown("anonymizers", reason);
             return;
         }
-        leaf.field("anonymizers", true, reason);
+        let holds = excluded("anonymizer").text("anonymizer", facts.anonymizer.as_str());
+        leaf.field("anonymizers", true, reason, holds);
     }
     let restricted = || Reason::new(Code::LocationRestricted).text("country", facts.country.as_str());
+    let from_country = || excluded("country").text("country", facts.country.as_str());
     if let Some(allowed) = &test.countries_in {
-        leaf.field("countries_in", allowed.contains(&facts.country), restricted());
+        leaf.field("countries_in", allowed.contains(&facts.country), restricted(), from_country());
     }
-    if let Some(excluded) = &test.countries_not_in {
-        leaf.field("countries_not_in", !excluded.contains(&facts.country), restricted());
+    if let Some(excluded_list) = &test.countries_not_in {
+        leaf.field("countries_not_in", !excluded_list.contains(&facts.country), restricted(), from_country());
     }
-    if let Some(excluded) = &test.regions_not_in {
+    if let Some(excluded_list) = &test.regions_not_in {
         match &facts.region {
             Some(region) => {
                 let reason = Reason::new(Code::RegionRestricted).text("region", region.as_str());
-                leaf.field("regions_not_in", !excluded.contains(region), reason);
+                let holds = excluded("region").text("region", region.as_str());
+                leaf.field("regions_not_in", !excluded_list.contains(region), reason, holds);
             }
             None => {
                 // No region attested: fine unless the country has an excluded region.
                 let country_has_excluded_region =
-                    excluded.iter().any(|region| region.as_str().starts_with(facts.country.as_str()));
+                    excluded_list.iter().any(|region| region.as_str().starts_with(facts.country.as_str()));
                 // The region is not known: name the country in its place.
                 let reason = Reason::new(Code::RegionRestricted).text("region", facts.country.as_str());
                 if country_has_excluded_region {
                     leaf.unknown("regions_not_in", reason);
                 } else {
-                    leaf.field("regions_not_in", true, reason);
+                    leaf.field("regions_not_in", true, reason, from_country());
                 }
             }
         }
@@ -452,10 +493,17 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
 }
 
 fn organization(test: &OrganizationTest, facts: &OrganizationFacts, context: &Context<'_>, leaf: &mut Leaf<'_>) {
-    let current = facts
+    // Current as a token is: until `exp + leeway`.
+    let covering: Vec<_> = facts
         .authorizations
         .iter()
-        .find(|auth| auth.exp > context.now && auth.tiers.iter().any(|tier| tier == context.tier_id));
+        .filter(|auth| {
+            auth.exp.saturating_add(context.leeway) > context.now
+                && auth.tiers.iter().any(|tier| tier == context.tier_id)
+        })
+        .collect();
+    // The one that lasts longest: the grant holds while any covering authorization does.
+    let current = covering.iter().max_by_key(|auth| auth.exp);
     leaf.satisfied = Some(match (test.authorization_for_tier, current) {
         (true, Some(auth)) => {
             Reason::new(Code::AuthorizationValid).text("authorization", &auth.kind).text("tier", context.tier_id)
@@ -464,13 +512,22 @@ fn organization(test: &OrganizationTest, facts: &OrganizationFacts, context: &Co
     });
     if let Some(allowed) = &test.entities {
         let reason = Reason::new(Code::OrganizationEntityNotAllowed).text("entity", facts.entity.as_str());
-        leaf.field("entities", allowed.contains(&facts.entity), reason);
+        let holds = excluded("entity").text("entity", facts.entity.as_str());
+        leaf.field("entities", allowed.contains(&facts.entity), reason, holds);
     }
     if test.authorization_for_tier {
+        if let Some(auth) = current {
+            context.relied_until(auth.exp);
+        }
         let reason = Reason::new(Code::AuthorizationMissing).text("tier", context.tier_id);
-        leaf.field("authorization_for_tier", current.is_some(), reason);
+        let holds = match current {
+            Some(auth) => excluded("authorization").text("authorization", &auth.kind),
+            None => excluded("authorization"),
+        };
+        leaf.field("authorization_for_tier", current.is_some(), reason, holds);
     }
     if test.not_restricted_party {
-        leaf.field("not_restricted_party", !facts.restricted_party, Reason::new(Code::RestrictedParty));
+        let holds = excluded("not_restricted_party");
+        leaf.field("not_restricted_party", !facts.restricted_party, Reason::new(Code::RestrictedParty), holds);
     }
 }

@@ -55,6 +55,15 @@ impl KeyRing {
         ring
     }
 
+    /// Whether some issuer the policy trusts for `kind` has a key this build can verify with.
+    /// When none has, a missing attestation of that kind is the site's problem
+    /// (`KEYS_UNAVAILABLE`), not something the user can fix by verifying again.
+    pub fn can_verify(&self, policy: &Policy, kind: crate::core::facts::Kind) -> bool {
+        policy.issuers.iter().filter(|issuer| issuer.kinds.contains(&kind)).any(|issuer| {
+            matches!(self.for_issuer(&issuer.iss), IssuerKeys::Available(keys) if keys.iter().any(Key::is_supported))
+        })
+    }
+
     pub fn for_issuer(&self, iss: &str) -> IssuerKeys<'_> {
         match self.issuers.iter().find(|(name, _)| name == iss) {
             Some((_, Some(keys))) => IssuerKeys::Available(keys),

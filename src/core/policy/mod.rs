@@ -16,6 +16,8 @@ use crate::core::fields::{quoted, Field, FieldError, Members};
 use crate::core::json::Json;
 use crate::core::token::jwk::{self, Key};
 use crate::core::token::Algorithm;
+use crate::core::unique::first_duplicate;
+use crate::core::url;
 use sha2::{Digest, Sha256};
 
 /// Largest policy document accepted.
@@ -130,23 +132,17 @@ impl Policy {
             Some(field) => field.uint(0..=MAX_LEEWAY_SECONDS)?,
             None => 60,
         };
-        let issuers_field = members.required("issuers")?;
-        let mut issuers: Vec<Issuer> = Vec::new();
-        for field in issuers_field.bounded_array(MAX_ISSUERS, false)? {
-            let issuer = parse_issuer(&field)?;
-            if issuers.iter().any(|other| other.iss == issuer.iss) {
-                return Err(field.error(format!("the issuer {} is listed twice", quoted(&issuer.iss))));
-            }
-            issuers.push(issuer);
+        let issuer_fields = members.required("issuers")?.bounded_array(MAX_ISSUERS, false)?;
+        let issuers = issuer_fields.iter().map(parse_issuer).collect::<Result<Vec<_>, _>>()?;
+        let names: Vec<&str> = issuers.iter().map(|issuer| issuer.iss.as_str()).collect();
+        if let Some((field, iss)) = first_duplicate(&names).and_then(|i| issuer_fields.get(i).zip(names.get(i))) {
+            return Err(field.error(format!("the issuer {} is listed twice", quoted(iss))));
         }
-        let tiers_field = members.required("tiers")?;
-        let mut tiers: Vec<Tier> = Vec::new();
-        for field in tiers_field.bounded_array(MAX_TIERS, false)? {
-            let tier = parse_tier(&field)?;
-            if tiers.iter().any(|other| other.id == tier.id) {
-                return Err(field.error(format!("the tier id {} is used twice", quoted(&tier.id))));
-            }
-            tiers.push(tier);
+        let tier_fields = members.required("tiers")?.bounded_array(MAX_TIERS, false)?;
+        let tiers = tier_fields.iter().map(parse_tier).collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<&str> = tiers.iter().map(|tier| tier.id.as_str()).collect();
+        if let Some((field, id)) = first_duplicate(&ids).and_then(|i| tier_fields.get(i).zip(ids.get(i))) {
+            return Err(field.error(format!("the tier id {} is used twice", quoted(id))));
         }
         let tier_ids: Vec<&str> = tiers.iter().map(|tier| tier.id.as_str()).collect();
         let (links, tier_links) = match members.optional("links") {
@@ -202,12 +198,17 @@ fn ascii_identifier(field: &Field<'_>) -> Result<String, FieldError> {
 
 /// A link the widget may put in front of a user: absolute http(s), a same-site path, or mailto.
 fn url(field: &Field<'_>) -> Result<String, FieldError> {
+    checked_url(field, url::check_link)
+}
+
+/// A URL keys are fetched from: https (http only on loopback) or a same-site path.
+fn key_url(field: &Field<'_>) -> Result<String, FieldError> {
+    checked_url(field, url::check_key_url)
+}
+
+fn checked_url(field: &Field<'_>, check: fn(&str) -> Result<(), url::UrlError>) -> Result<String, FieldError> {
     let text = field.short_string(MAX_URL_BYTES)?;
-    let scheme_ok = ["https://", "http://", "mailto:"].iter().any(|scheme| text.starts_with(scheme))
-        || (text.starts_with('/') && !text.starts_with("//"));
-    if !scheme_ok || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(field.error(format!("{} is not an https://, http://, mailto: or /path link", quoted(text))));
-    }
+    check(text).map_err(|problem| field.error(format!("{} {problem}", quoted(text))))?;
     Ok(text.to_owned())
 }
 
@@ -228,7 +229,7 @@ fn parse_issuer(field: &Field<'_>) -> Result<Issuer, FieldError> {
         None => None,
     };
     let jwks_uri = match members.optional("jwks_uri") {
-        Some(uri) => Some(url(&uri)?),
+        Some(uri) => Some(key_url(&uri)?),
         None => None,
     };
     if keys.is_none() && jwks_uri.is_none() {

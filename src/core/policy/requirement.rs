@@ -55,11 +55,7 @@ fn regions(field: &Field<'_>) -> Result<Vec<Region>, FieldError> {
     })
 }
 
-fn choices<T: PartialEq>(
-    field: &Field<'_>,
-    parse: fn(&str) -> Option<T>,
-    all: fn() -> String,
-) -> Result<Vec<T>, FieldError> {
+fn choices<T: Ord>(field: &Field<'_>, parse: fn(&str) -> Option<T>, all: fn() -> String) -> Result<Vec<T>, FieldError> {
     field.distinct_list(16, |item| {
         let value = item.string()?;
         parse(value).ok_or_else(|| item.error(format!("{} is not one of {}", quoted(value), all())))

@@ -6,7 +6,7 @@
 
 use crate::core::facts::{
     Anonymizer, AuthorizationFacts, Country, Entity, Facts, IdentityFacts, Kind, LocationFacts, OrganizationFacts,
-    Region, UsPerson, SECONDS_PER_DAY,
+    ProofingTime, Region, UsPerson,
 };
 use crate::core::fields::{Field, FieldError};
 use crate::core::json::{Json, MAX_SAFE_INTEGER};
@@ -103,7 +103,7 @@ pub fn facts(kind: Kind, payload: &Json, iat: u64) -> Result<Facts, FieldError> 
             Ok(Facts::Identity(IdentityFacts {
                 us_person,
                 ial: u8::try_from(ial).unwrap_or(0),
-                verified_day: verified_at / SECONDS_PER_DAY,
+                verified: ProofingTime::Exact(verified_at),
                 citizenships,
             }))
         }

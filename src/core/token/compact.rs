@@ -57,10 +57,17 @@ pub struct Header {
 /// `TOKEN_MALFORMED` for bad base64url, JSON, size or member types;
 /// `CRITICAL_HEADER_UNSUPPORTED` when `crit` or `b64` is present.
 pub fn parse_header(segment: &str) -> Result<Header, Code> {
-    if segment.len() > MAX_HEADER_BYTES.div_ceil(3) * 4 {
+    // The limit is on the decoded header. Unpadded base64url of n bytes is ceil(4n/3) long, so
+    // a longer segment is refused before decoding, and the decoded length is checked exactly
+    // (a segment of 1,368 characters decodes to 1,026 bytes).
+    if segment.len() > (MAX_HEADER_BYTES * 4).div_ceil(3) {
         return Err(Code::TokenMalformed);
     }
-    let json = decode_json_object(segment)?;
+    let bytes = base64url::decode(segment.as_bytes()).ok_or(Code::TokenMalformed)?;
+    if bytes.len() > MAX_HEADER_BYTES {
+        return Err(Code::TokenMalformed);
+    }
+    let json = json_object(&bytes)?;
     // The widget understands no extension, and RFC 7797's unencoded payload is not for JWTs.
     if json.get("crit").is_some() || json.get("b64").is_some() {
         return Err(Code::CriticalHeaderUnsupported);
@@ -83,8 +90,11 @@ pub fn parse_header(segment: &str) -> Result<Header, Code> {
 /// # Errors
 /// `TOKEN_MALFORMED` for anything else.
 pub fn decode_json_object(segment: &str) -> Result<Json, Code> {
-    let bytes = base64url::decode(segment.as_bytes()).ok_or(Code::TokenMalformed)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| Code::TokenMalformed)?;
+    json_object(&base64url::decode(segment.as_bytes()).ok_or(Code::TokenMalformed)?)
+}
+
+fn json_object(bytes: &[u8]) -> Result<Json, Code> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Code::TokenMalformed)?;
     match Json::parse(text) {
         Ok(json @ Json::Object(_)) => Ok(json),
         _ => Err(Code::TokenMalformed),

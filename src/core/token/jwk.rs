@@ -230,6 +230,11 @@ fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, K
     if key.is_weak() {
         return Err(x_field.error("is a small-order (weak) Ed25519 key"));
     }
+    // A key with a small-order component (mixed order) is not in the prime-order subgroup:
+    // verifiers disagree about signatures under it, and no honest key generator makes one.
+    if !key.to_edwards().is_torsion_free() {
+        return Err(x_field.error("is not in the prime-order subgroup (it has a small-order component)"));
+    }
     if key.to_edwards().compress().to_bytes() != x {
         return Err(x_field.error("is not the canonical encoding of an Ed25519 key"));
     }
@@ -248,8 +253,11 @@ fn read_rsa(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, K
         .ok_or_else(|| n_field.error("is not strict unpadded base64url"))?;
     let e = base64url::decode(e_field.string()?.as_bytes())
         .ok_or_else(|| e_field.error("is not strict unpadded base64url"))?;
-    if n.first() == Some(&0) || e.first() == Some(&0) {
-        return Err(n_field.error("n and e must be minimal big-endian integers (no leading zero bytes)"));
+    // Each problem is reported at the member that has it.
+    for (bytes, field) in [(&n, &n_field), (&e, &e_field)] {
+        if bytes.first() == Some(&0) {
+            return Err(field.error("must be a minimal big-endian integer (no leading zero bytes)"));
+        }
     }
     let n_bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
     if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&n_bits) {
