@@ -13,6 +13,7 @@
 mod support;
 
 mod cli;
+mod hardening;
 mod policy_errors;
 mod properties;
 mod scenarios;

@@ -199,3 +199,16 @@ fn oversized_bodies_are_refused_and_nothing_is_a_500() {
         }
     }
 }
+
+#[test]
+fn long_path_segments_are_404_not_500() {
+    // 256 bytes and more is a file name too long for the file system (ENAMETOOLONG).
+    for length in [255, 256, 300, 4000] {
+        let name = "a".repeat(length);
+        for path in [format!("/{name}"), format!("/pkg/{name}"), format!("/{name}/index.html"), format!("/x/{name}.js")]
+        {
+            let status = http("GET", &path, b"").status;
+            assert_eq!(status, 404, "{length}: {status}");
+        }
+    }
+}

@@ -32,6 +32,11 @@ impl Country {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// Every assigned code, in alphabetical order.
+    pub fn all() -> impl Iterator<Item = Country> {
+        ISO_3166_1.as_bytes().chunks_exact(2).filter_map(|pair| <[u8; 2]>::try_from(pair).ok().map(Country))
+    }
+
     pub fn bytes(self) -> [u8; 2] {
         self.0
     }

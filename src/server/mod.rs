@@ -64,19 +64,32 @@ pub fn router(root: &Path, state: Arc<AppState>) -> Router {
     let header = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::overriding(header::HeaderName::from_static(name), HeaderValue::from_static(value))
     };
+    let files = Router::new()
+        .nest_service("/pkg", ServeDir::new(root.join("pkg")))
+        .fallback_service(ServeDir::new(root.join("www")))
+        .layer(axum::middleware::map_response(file_errors_are_not_found));
     Router::new()
         .route("/policy.json", get(policy))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/demo/attest", post(attest))
         .route("/api/enforce", post(enforce))
-        .nest_service("/pkg", ServeDir::new(root.join("pkg")))
-        .fallback_service(ServeDir::new(root.join("www")))
+        .merge(files)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(header("content-security-policy", CONTENT_SECURITY_POLICY))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("cache-control", "no-store"))
         .with_state(state)
+}
+
+/// A file the static service cannot open is not there, as far as a client is concerned. The
+/// service answers 500 for I/O errors other than "not found", and a client can cause those: a
+/// path segment of 256 bytes is a file name too long for the file system (ENAMETOOLONG).
+async fn file_errors_are_not_found(response: Response) -> Response {
+    if response.status().is_server_error() {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain")], "not found\n").into_response();
+    }
+    response
 }
 
 /// Serves on `addr` until the process ends.

@@ -1,3 +1,4 @@
 //! Shared by the integration tests and the scenario generator.
 pub mod demo;
 pub mod mint;
+pub mod world;
