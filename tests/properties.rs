@@ -111,3 +111,90 @@ proptest! {
         }
     }
 }
+
+/// A valid policy at the limits: `tiers` tiers with long ids and labels, each an `any` of an
+/// identity test and a location test over `list` countries, with message overrides.
+fn large_policy(tiers: usize, list: usize, label: usize, messages: bool) -> String {
+    use crate::support::demo::{keys, policy};
+    use crate::support::mint::with;
+    let countries: Vec<String> = access_check::core::facts::Country::all()
+        .filter(|c| c.as_str() != "US")
+        .take(list)
+        .map(|c| format!("\"{c}\""))
+        .collect();
+    let list = countries.join(",");
+    let tier_json = |i: usize| {
+        format!(
+            r#"{{"id":"t{i:02}-{pad}","label":{{"en":"{label}","es":"{label}"}},"require":{{"all":[{{"any":[
+              {{"identity":{{"citizenship_none_of":[{list}],"max_age_days":{age},"min_ial":{ial}}}}},
+              {{"organization":{{"authorization_for_tier":true,"not_restricted_party":true}}}}]}},
+              {{"location":{{"countries_not_in":[{list}],"anonymizers":["none"]}}}}]}}}}"#,
+            pad = "p".repeat(60),
+            label = "L".repeat(label),
+            age = 30 + i,
+            ial = 1 + i % 3,
+        )
+    };
+    let tiers_json: Vec<String> = (0..tiers).map(tier_json).collect();
+    let message = "M".repeat(1000);
+    let overrides = if messages {
+        format!(
+            r#"{{"en":{{"IDENTITY_ELIGIBLE":"{message}","LOCATION_ELIGIBLE":"{message}","AUTHORIZATION_MISSING":"{message}","contact_support":"{message}"}}}}"#
+        )
+    } else {
+        "{}".to_owned()
+    };
+    let base = policy(&keys());
+    with(
+        &base,
+        &[
+            ("tiers", Json::parse(&format!("[{}]", tiers_json.join(","))).unwrap()),
+            ("messages", Json::parse(&overrides).unwrap()),
+        ],
+    )
+    .to_compact()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Whatever the policy (within its limits) and the tokens, the support code decodes, and
+    /// replays under its own policy to the same outcomes.
+    #[test]
+    fn every_support_code_decodes_and_replays(
+        tiers in 1usize..=32,
+        list in 1usize..=248,
+        label in 1usize..=1024,
+        messages in any::<bool>(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 0..=9),
+        authorizations in 0usize..=16,
+    ) {
+        use crate::support::demo::*;
+        use crate::support::mint::with;
+        let text = large_policy(tiers, list, label, messages);
+        let policy = Policy::parse(&text).unwrap();
+        let keys = keys();
+        let tier_ids: Vec<Json> = policy.tiers.iter().take(16).map(|t| t.id.as_str().into()).collect();
+        let authorization = with(&authorization(&[]), &[("tiers", Json::Array(tier_ids))]);
+        let organization = keys.org.sign_json(
+            &keys.org.header(ORGANIZATION),
+            &with(&organization_claims(), &[("authorizations", Json::Array(vec![authorization; authorizations]))]),
+        );
+        let identity = keys.idv_es256.sign_json(
+            &keys.idv_es256.header(IDENTITY),
+            &with(&identity_claims(), &[("citizenships", Json::Array(vec!["DE".into(), "FR".into(), "US".into()]))]),
+        );
+        let location = keys.edge.sign_json(&keys.edge.header(LOCATION), &location_claims());
+        let pool = [identity, location, organization, "x.y.z".to_owned()];
+        let tokens: Vec<String> = picks.iter().map(|pick| pick.get(&pool).clone()).collect();
+        let report = check(&policy, &request(tokens, NOW));
+        prop_assert!(report.support_code.len() <= support::MAX_CODE_CHARS);
+        let record = support::decode(&report.support_code);
+        prop_assert!(record.is_ok(), "{:?}", record.err());
+        prop_assert_eq!(support::encode(&record.unwrap()), report.support_code.clone());
+        let replayed = replay(&report.support_code, Some(&policy), None);
+        prop_assert!(replayed.is_ok(), "{:?}", replayed.err());
+        let outcomes = |r: &access_check::core::report::Report| r.tiers.iter().map(|t| t.outcome).collect::<Vec<_>>();
+        prop_assert_eq!(outcomes(&replayed.unwrap()), outcomes(&report));
+    }
+}

@@ -520,6 +520,62 @@ async fn replay_shows_what_the_user_saw_read_only() {
     console.remove();
 }
 
+/// Defect 12: the console's element replays in the language the user saw, not its own.
+#[wasm_bindgen_test]
+async fn replay_shows_the_users_language() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let user = create(&tag, &[("policy", &policy_script(&demo_policy())), ("now", SCENARIO_NOW), ("lang", "ar")]);
+    call(&user, "addToken", &identity.into());
+    call(&user, "addToken", &location.into());
+    let seen = next_event(&user, "access-check:decision");
+    mount(&user);
+    let seen = seen.await.unwrap();
+    let console = create(&tag, &[("policy", &policy_script(&demo_policy())), ("now", SCENARIO_NOW), ("lang", "en")]);
+    let first = next_event(&console, "access-check:decision");
+    mount(&console);
+    first.await.unwrap();
+    let replayed = next_event(&console, "access-check:decision");
+    call(&console, "replay", &text_at(&seen, &["support_code"]).into());
+    let replayed = replayed.await.unwrap();
+    assert_eq!(text_at(&replayed, &["explanation", "lang"]), "ar");
+    assert_eq!(
+        find(&console, "[role=status]").unwrap().text_content(),
+        find(&user, "[role=status]").unwrap().text_content()
+    );
+    // The console says what a support code is.
+    assert!(shadow_text(&console).contains("ما أبلغ عنه متصفح المستخدم") || shadow_text(&console).contains("متصفح المستخدم"));
+    user.remove();
+    console.remove();
+}
+
+/// Defect 5: times JavaScript's Date cannot hold never throw out of the element.
+#[wasm_bindgen_test]
+async fn extreme_times_never_throw() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    for now in ["9000000000000", "9007199254740991"] {
+        let element = create(&tag, &[("policy", &policy_script(&demo_policy())), ("now", now), ("lang", "en")]);
+        call(&element, "addToken", &identity.clone().into());
+        call(&element, "addToken", &location.clone().into());
+        let decided = next_event(&element, "access-check:decision");
+        mount(&element);
+        let report = decided.await.unwrap();
+        assert_ne!(text_at(&report, &["outcome"]), "granted", "{now}");
+        // The support code's facts list the evaluation time as a date.
+        assert!(shadow_text(&element).contains("Z"), "{now}");
+        let code = text_at(&report, &["support_code"]);
+        // Replay is synchronous; the same decision fires no new event.
+        call(&element, "replay", &code.into());
+        let shown = Reflect::get(&element, &"report".into()).unwrap();
+        assert!(get(&shown, &["replay"]).is_object(), "{now}: the replay is shown");
+        // Values that are not strings are ignored, never thrown on.
+        call(&element, "addToken", &JsValue::from_f64(1.0));
+        call(&element, "replay", &js_sys::Object::new().into());
+        element.remove();
+    }
+}
+
 #[wasm_bindgen_test]
 fn evaluate_and_replay_work_as_plain_functions() {
     let (identity, location) = citizen_tokens();
