@@ -313,6 +313,16 @@ fn d05_times_up_to_the_largest_claim_format_as_dates() {
     assert_eq!(iso8601(8_640_000_000_000), "275760-09-13T00:00:00Z");
     assert!(iso8601((1 << 53) - 1).ends_with('Z'));
     let world = world();
+    for now in [(1 << 53) - 1, u64::MAX] {
+        // A library caller may pass any clock: no overflow (tests run with overflow checks).
+        let report = check(&world.policy, &request(vec![world.identity(), world.location()], now));
+        assert_ne!(report.outcome, Outcome::Granted);
+        let server_clock =
+            check(&world.policy, &Request { server_time: Some(now), ..request(vec![world.identity()], 0) });
+        assert_ne!(server_clock.outcome, Outcome::Granted);
+        assert_eq!(support::decode(&report.support_code).err(), None, "{now}");
+        assert_eq!(support::decode(&server_clock.support_code).err(), None, "{now}");
+    }
     let report = check(&world.policy, &request(vec![world.identity()], (1 << 53) - 1));
     assert!(support::decode(&report.support_code).is_ok());
 }

@@ -58,13 +58,13 @@ fn main() {
     let fuzz = Path::new(FUZZ_DIR);
     let root = fuzz.join("..");
     let out = std::env::args_os().nth(1).map_or_else(|| fuzz.join("corpus"), PathBuf::from);
-    let targets = ["token", "policy", "support_code", "signed_token"];
+    let targets = ["token", "policy", "support_code", "signed_token", "evaluate"];
     let dirs = targets.map(|target| {
         let dir = out.join(target);
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
         dir
     });
-    let [token_dir, policy_dir, code_dir, signed_dir] = &dirs;
+    let [token_dir, policy_dir, code_dir, signed_dir, evaluate_dir] = &dirs;
 
     let policy_text = fs::read_to_string(root.join("www/policy.json")).expect("www/policy.json");
     let policy = Policy::parse(&policy_text).expect("www/policy.json parses");
@@ -92,6 +92,16 @@ fn main() {
         }
         let now = json.get("now").and_then(Json::as_safe_uint).unwrap_or(0);
         let server_time = json.get("server_time").and_then(Json::as_safe_uint);
+        // The `evaluate` target's input: the scenario as `evaluate(input)` takes it.
+        let mut input = vec![
+            ("policy".into(), json.get("policy").cloned().unwrap_or(Json::Null)),
+            ("tokens".into(), Json::Array(scenario_tokens.iter().map(|t| t.as_str().into()).collect())),
+            ("now".into(), now.into()),
+            ("lang".into(), "es".into()),
+        ];
+        input.extend(server_time.map(|time| ("server_time".to_owned(), time.into())));
+        let input = Json::Object(input);
+        write(evaluate_dir, &format!("{stem}.json"), input.to_compact().as_bytes());
         for tier in [None, Some("standard")] {
             for lang in ["en", "es", "ar"] {
                 let report = check(
@@ -150,6 +160,13 @@ fn main() {
             signed += 1;
         }
     }
+
+    // Inputs at the size limit whose reading was quadratic once: 1 MiB of distinct member
+    // names, as the policy and as the whole input.
+    let names: Vec<String> = (0..70_000).map(|i| format!("\"m{i:06}\":0")).collect();
+    let many = format!("{{{}}}", names.join(","));
+    write(evaluate_dir, "many-names-policy.json", format!("{{\"policy\":{many}}}").as_bytes());
+    write(evaluate_dir, "many-names-input.json", format!("{{\"policy\":{{}},\"x\":{many}}}").as_bytes());
 
     let mut copied = 0;
     for (target, dir) in targets.iter().zip(&dirs) {

@@ -62,6 +62,7 @@ enum TokenState {
 /// assert_eq!(report.tiers[0].reasons[0].code.as_str(), "KEYS_UNAVAILABLE");
 /// ```
 pub fn check(policy: &Policy, request: &Request) -> Report {
+    let request = &clamped(request);
     let clock = Clock {
         now: request.server_time.unwrap_or(request.now),
         leeway: policy.leeway_seconds,
@@ -160,8 +161,16 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
     report
 }
 
+/// The request with its clocks within 0..=2^53-1, the range of every time claim and of what a
+/// support code holds: later than that, every token has long expired anyway.
+fn clamped(request: &Request) -> Request {
+    let limit = crate::core::json::MAX_SAFE_INTEGER;
+    Request { now: request.now.min(limit), server_time: request.server_time.map(|t| t.min(limit)), ..request.clone() }
+}
+
 /// The report for a policy that could not be used: `error` with `POLICY_INVALID`, never a grant.
 pub fn policy_error(error: &FieldError, request: &Request) -> Report {
+    let request = &clamped(request);
     let record = SupportRecord {
         widget_version: VERSION.to_owned(),
         policy_version: String::new(),

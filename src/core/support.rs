@@ -324,7 +324,11 @@ fn shorten_reason(reason: &Reason, limits: &Limits) -> Reason {
         .map(|(name, value)| {
             let value = match value {
                 Param::Text(text) => Param::Text(cut(text, MAX_STRING_BYTES)),
-                Param::Number(n) => Param::Number(*n),
+                // What the reader accepts; no number a decision makes comes near it.
+                Param::Number(n) => {
+                    let limit = crate::core::json::MAX_SAFE_INTEGER as i64;
+                    Param::Number((*n).clamp(-limit, limit))
+                }
                 Param::List(items) => {
                     Param::List(items.iter().take(limits.list_items).map(|item| cut(item, MAX_STRING_BYTES)).collect())
                 }
@@ -570,10 +574,7 @@ fn read_record(r: &mut Reader<'_>) -> Result<SupportRecord, SupportCodeError> {
                 }
                 let value = match r.byte()? {
                     0 => Param::Text(r.string()?),
-                    1 => {
-                        let zigzag = r.varint()?;
-                        Param::Number(((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64))
-                    }
+                    1 => Param::Number(r.signed()?),
                     2 => Param::List((0..r.count(MAX_LIST_ITEMS)?).map(|_| r.string()).collect::<Result<_, _>>()?),
                     _ => return Err(INVALID),
                 };
@@ -994,6 +995,16 @@ impl<'a> Reader<'a> {
 
     /// LEB128, at most 2^53 - 1, minimal encoding only.
     fn varint(&mut self) -> Result<u64, SupportCodeError> {
+        self.varint_up_to(crate::core::json::MAX_SAFE_INTEGER)
+    }
+
+    /// A zigzag-encoded number of magnitude at most 2^53 - 1 (a clock skew can be that large).
+    fn signed(&mut self) -> Result<i64, SupportCodeError> {
+        let zigzag = self.varint_up_to(crate::core::json::MAX_SAFE_INTEGER * 2 + 1)?;
+        Ok(((zigzag >> 1) as i64) ^ -((zigzag & 1) as i64))
+    }
+
+    fn varint_up_to(&mut self, max: u64) -> Result<u64, SupportCodeError> {
         let mut value = 0u64;
         for shift in (0..56).step_by(7) {
             let byte = self.byte()?;
@@ -1002,7 +1013,7 @@ impl<'a> Reader<'a> {
                 if byte == 0 && shift > 0 {
                     return Err(INVALID);
                 }
-                return if value <= crate::core::json::MAX_SAFE_INTEGER { Ok(value) } else { Err(INVALID) };
+                return if value <= max { Ok(value) } else { Err(INVALID) };
             }
         }
         Err(INVALID)

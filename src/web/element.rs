@@ -198,12 +198,8 @@ impl Element {
 
     fn add_token(this: &Rc<Element>, jws: String) {
         let jws = jws.trim().to_owned();
-        {
-            let mut state = this.state.borrow_mut();
-            if jws.is_empty() || state.added_tokens.contains(&jws) {
-                return;
-            }
-            state.added_tokens.push(jws);
+        if !remember(&mut this.state.borrow_mut().added_tokens, jws) {
+            return;
         }
         if this.state.borrow().connected {
             Element::evaluate(this);
@@ -237,10 +233,7 @@ impl Element {
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
         }
-        let mut state = self.state.borrow_mut();
-        if !token.is_empty() && !state.added_tokens.contains(&token) {
-            state.added_tokens.push(token);
-        }
+        remember(&mut self.state.borrow_mut().added_tokens, token);
     }
 
     fn spawn_reload(this: &Rc<Element>) {
@@ -628,4 +621,16 @@ async fn load_endpoint(url: &str) -> Result<(Vec<String>, Option<i64>), String> 
         .and_then(clock::parse_http_date)
         .and_then(|server| Some(i64::try_from(server).ok()? - i64::try_from(clock::now()).ok()?));
     Ok((tokens, offset))
+}
+
+/// Keeps a token the page added, once. Past the evaluation's limit every token is refused
+/// anyway (`TOO_MANY_TOKENS`), so one more than the limit is kept and the rest ignored: a page
+/// calling `addToken` in a loop costs nothing per call beyond the check. False when nothing
+/// changed.
+fn remember(tokens: &mut Vec<String>, token: String) -> bool {
+    if token.is_empty() || tokens.len() > crate::core::check::MAX_TOKENS || tokens.contains(&token) {
+        return false;
+    }
+    tokens.push(token);
+    true
 }

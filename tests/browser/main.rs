@@ -544,7 +544,10 @@ async fn replay_shows_the_users_language() {
         find(&user, "[role=status]").unwrap().text_content()
     );
     // The console says what a support code is.
-    assert!(shadow_text(&console).contains("ما أبلغ عنه متصفح المستخدم") || shadow_text(&console).contains("متصفح المستخدم"));
+    assert!(
+        shadow_text(&console).contains("ما أبلغ عنه متصفح المستخدم")
+            || shadow_text(&console).contains("متصفح المستخدم")
+    );
     user.remove();
     console.remove();
 }

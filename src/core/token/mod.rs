@@ -226,14 +226,15 @@ pub fn verify_attestation(
 /// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
 fn check_time(claims: &claims::CommonClaims, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
     let Clock { now, leeway, .. } = clock;
-    // All values are at most 2^53, so these sums cannot overflow.
-    if claims.exp + leeway <= now {
+    // Claims are at most 2^53, but a library caller may pass any `now`: saturate, never wrap.
+    if claims.exp.saturating_add(leeway) <= now {
         return Err(Code::TokenExpired);
     }
-    if claims.nbf.is_some_and(|nbf| nbf > now + leeway) || claims.iat > now + leeway {
+    let latest = now.saturating_add(leeway);
+    if claims.nbf.is_some_and(|nbf| nbf > latest) || claims.iat > latest {
         return Err(Code::TokenNotYetValid);
     }
-    if max_age.is_some_and(|max_age| claims.iat + max_age + leeway < now) {
+    if max_age.is_some_and(|max_age| claims.iat.saturating_add(max_age).saturating_add(leeway) < now) {
         return Err(Code::TokenTooOld);
     }
     Ok(())
