@@ -427,6 +427,32 @@ fn d08_a_negated_test_that_fails_grants_with_a_true_reason() {
     assert_eq!(codes(&report, "t"), vec![Code::LocationEligible]);
 }
 
+// Found looking for the same class: sentences that were false of some facts.
+
+#[test]
+fn d08_a_us_person_the_tier_does_not_admit_is_not_told_they_are_not_a_us_person() {
+    let world = world();
+    let policy = one_tier(&world, r#"{"identity":{"us_person":["citizen"]}}"#);
+    let resident = world.identity_with(&[], &[("us_person", "permanent_resident".into())]);
+    let report = check(&policy, &request(vec![resident], NOW));
+    assert_eq!(codes(&report, "t"), vec![Code::NotUsPerson]);
+    let sentence = &report.explanation.items[0];
+    assert!(!sentence.contains("not a US person"), "{sentence}");
+    assert!(sentence.contains("a US permanent resident"), "{sentence}");
+}
+
+#[test]
+fn d08_an_unattested_region_is_unknown_not_restricted() {
+    let world = world();
+    let policy = one_tier(&world, r#"{"location":{"regions_not_in":["UA-43"]}}"#);
+    let ukraine = sign(&world, LOCATION, &with(&location_claims(), &[("country", "UA".into())]));
+    let report = check(&policy, &request(vec![ukraine], NOW));
+    assert_eq!(report.outcome, Outcome::ActionRequired);
+    assert_eq!(codes(&report, "t"), vec![Code::RegionUnknown]);
+    assert!(!report.explanation.items[0].contains("can't use"), "{:?}", report.explanation.items);
+    assert_eq!(report.tier("t").unwrap().remedies[0].action, access_check::core::codes::Action::RefreshLocation);
+}
+
 // 9. URLs are read as a browser reads them.
 
 #[test]

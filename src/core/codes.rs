@@ -56,6 +56,8 @@ crate::core::string_enum! {
         SupportCodeInvalid => "SUPPORT_CODE_INVALID",
         // Under `not`: a fact that holds and that the policy excludes (`fact` names which).
         ExcludedFact => "EXCLUDED_FACT",
+        // No region attested, and the attested country has an excluded region: unknown.
+        RegionUnknown => "REGION_UNKNOWN",
     }
 }
 

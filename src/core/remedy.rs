@@ -33,7 +33,7 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::IdentityAssuranceTooLow
         | Code::IdentityVerificationStale
         | Code::CitizenshipRequired => Some(Action::VerifyIdentity),
-        Code::LocationMissing => Some(Action::RefreshLocation),
+        Code::LocationMissing | Code::RegionUnknown => Some(Action::RefreshLocation),
         Code::AnonymizerDetected => Some(Action::DisableAnonymizer),
         Code::OrganizationMissing | Code::AuthorizationMissing | Code::OrganizationEntityNotAllowed => {
             Some(Action::ContactOrganization)

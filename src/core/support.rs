@@ -779,7 +779,7 @@ fn is_undecided(code: Code) -> bool {
                 | Code::AnonymizerDetected
                 | Code::CitizenshipRequired
                 | Code::CitizenshipExcluded
-                | Code::RegionRestricted
+                | Code::RegionUnknown
         )
 }
 
@@ -856,7 +856,10 @@ fn reason_fits_facts(record: &SupportRecord, tier: &TierRecord, reason: &Reason)
         }
         Code::IdentityVerificationStale | Code::CitizenshipRequired | Code::CitizenshipExcluded => identity.is_some(),
         Code::LocationEligible | Code::LocationRestricted => location.is_some_and(country_is),
-        Code::RegionRestricted => location.is_some(),
+        Code::RegionRestricted => location.is_some_and(|facts| {
+            facts.region.as_ref().is_some_and(|region| text("region").is_none_or(|v| v == region.as_str()))
+        }),
+        Code::RegionUnknown => location.is_some_and(|facts| facts.region.is_none() && country_is(facts)),
         Code::AnonymizerDetected => {
             location.is_some_and(|facts| text("anonymizer").is_none_or(|v| v == facts.anonymizer.as_str()))
         }

@@ -3,17 +3,30 @@
 //! of distinct names then costs seconds (a denial of service); sorting references does not.
 //! Sorting rather than hashing also keeps the cost independent of crafted hash collisions.
 
+use std::cmp::Ordering;
+
 /// The position of the first item (in input order) equal to an earlier one.
 pub fn first_duplicate<T: Ord>(items: &[T]) -> Option<usize> {
-    if items.len() < 2 {
+    let compare = |a: usize, b: usize| match (items.get(a), items.get(b)) {
+        (Some(a), Some(b)) => a.cmp(b),
+        _ => Ordering::Equal,
+    };
+    first_duplicate_by(items.len(), &compare)
+}
+
+/// The sort behind [`first_duplicate`], compiled once rather than per item type: each copy of
+/// a sort costs the widget kilobytes of wasm.
+fn first_duplicate_by(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Option<usize> {
+    if len < 2 {
         return None;
     }
-    let mut sorted: Vec<(&T, usize)> = items.iter().zip(0..).collect();
-    sorted.sort_unstable();
-    sorted
+    let mut order: Vec<usize> = (0..len).collect();
+    // Equal items end up next to each other, in input order.
+    order.sort_unstable_by(|a, b| compare(*a, *b).then(a.cmp(b)));
+    order
         .windows(2)
         .filter_map(|pair| match pair {
-            [(a, _), (b, later)] if a == b => Some(*later),
+            [earlier, later] if compare(*earlier, *later) == Ordering::Equal => Some(*later),
             _ => None,
         })
         .min()
@@ -23,7 +36,6 @@ pub fn first_duplicate<T: Ord>(items: &[T]) -> Option<usize> {
 mod tests {
     use super::*;
     use std::cell::Cell;
-    use std::cmp::Ordering;
 
     thread_local! {
         static COMPARISONS: Cell<u64> = const { Cell::new(0) };

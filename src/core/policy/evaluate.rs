@@ -480,8 +480,8 @@ fn location(test: &LocationTest, facts: &LocationFacts, leaf: &mut Leaf<'_>) {
                 // No region attested: fine unless the country has an excluded region.
                 let country_has_excluded_region =
                     excluded_list.iter().any(|region| region.as_str().starts_with(facts.country.as_str()));
-                // The region is not known: name the country in its place.
-                let reason = Reason::new(Code::RegionRestricted).text("region", facts.country.as_str());
+                // Not "restricted": the region is not known, and only some of the country's are.
+                let reason = Reason::new(Code::RegionUnknown).text("country", facts.country.as_str());
                 if country_has_excluded_region {
                     leaf.unknown("regions_not_in", reason);
                 } else {
