@@ -19,5 +19,6 @@ mod properties;
 mod scenarios;
 mod security;
 mod server;
+mod service;
 mod support_codes;
 mod vectors;

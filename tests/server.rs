@@ -20,14 +20,14 @@ fn address() -> SocketAddr {
         std::fs::write(root.join("www/index.html"), "<!doctype html><title>t</title>").unwrap();
         std::fs::write(root.join("www/app.js"), "export {};").unwrap();
         std::fs::write(root.join("pkg/module_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
-        let state = Arc::new(server::load_state(&root).unwrap());
+        let state = Arc::new(server::AppState::new(server::Options::new(root)).unwrap());
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 sender.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, server::router(&root, state)).await.unwrap();
+                axum::serve(listener, server::router(state)).await.unwrap();
             });
         });
         receiver.recv().unwrap()

@@ -266,30 +266,45 @@ pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `serve`: the reference server on `--addr` (default 127.0.0.1:8080), serving `--root`'s
-/// `www/` and `pkg/` (default: the current directory). Native builds only: the wasm32 build of
-/// this binary exists only because integration tests build every binary for their target.
+/// `serve`: the enforcement service on `--addr` (default 127.0.0.1:8080) with `--policy FILE`
+/// (default `www/policy.json` under `--root`), and the demo pages of `--root` (default: the
+/// current directory) unless `--no-demo`. Native builds only: the wasm32 build of this binary
+/// exists only because integration tests build every binary for their target.
 pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     let mut args = Args::new(items);
     let addr = args.value("addr")?.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let root = std::path::PathBuf::from(args.value("root")?.unwrap_or_else(|| ".".to_owned()));
+    let policy = args.value("policy")?.map(std::path::PathBuf::from);
+    let no_demo = args.flag("no-demo");
     if let Some(extra) = args.positionals()?.first() {
         return Err(format!("unexpected argument {extra:?}"));
     }
-    run_server(&addr, root)
+    run_server(&addr, root, policy, !no_demo)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn run_server(addr: &str, root: std::path::PathBuf) -> Result<ExitCode, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn run_server(
+    addr: &str,
+    root: std::path::PathBuf,
+    policy: Option<std::path::PathBuf>,
+    demo: bool,
+) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
+        .enable_time()
         .build()
         .map_err(|error| format!("cannot start the server runtime: {error}"))?;
-    runtime.block_on(access_check::server::serve(addr, root))?;
+    let options = access_check::server::Options { policy, demo, ..access_check::server::Options::new(root) };
+    runtime.block_on(access_check::server::serve(addr, options))?;
     Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(target_arch = "wasm32")]
-fn run_server(_addr: &str, _root: std::path::PathBuf) -> Result<ExitCode, String> {
+fn run_server(
+    _addr: &str,
+    _root: std::path::PathBuf,
+    _policy: Option<std::path::PathBuf>,
+    _demo: bool,
+) -> Result<ExitCode, String> {
     Err("`serve` is not available in the WebAssembly build".to_owned())
 }

@@ -1,33 +1,51 @@
-//! The reference server (SPEC §9), native only: `access-check serve`.
+//! The enforcement service and the demo (SPEC §9, §10), native only: `access-check serve`.
 //!
-//! - `www/` at `/` and `pkg/` at `/pkg/`, with a strict Content-Security-Policy,
-//!   `Referrer-Policy: no-referrer` and correct MIME types;
-//! - `GET /policy.json`: the demo policy; `GET /.well-known/jwks.json`: the demo issuers' keys;
-//! - `POST /demo/attest`: the demo issuer (DEMO ONLY keys, see [`demo_issuer`]);
-//! - `POST /api/enforce`: decides with the same crate and the server's clock: 200 and the
-//!   report when granted, 403 and the report otherwise, 400 for malformed input.
+//! Always:
+//! - `GET|POST|… /forward-auth`: the decision for a gateway ([`forward_auth`]);
+//! - `POST /api/enforce {"tokens", "tier", "lang"?}`: the decision as the report, 200 granted,
+//!   403 otherwise, 400 for malformed input;
+//! - `GET /healthz` (alive), `GET /readyz` (policy loaded, every issuer's keys usable, not
+//!   draining), `GET /metrics` (Prometheus text format);
+//! - `GET /policy.json`: the policy in force (the widget reads it).
 //!
-//! Client input never causes a 500: bodies are size-limited, parsed with the strict JSON
-//! reader, and every problem is a 400 with a message.
+//! With the demo (the default; `--no-demo` leaves it out): `www/` at `/` and `pkg/` at `/pkg/`
+//! with a strict CSP, `GET /.well-known/jwks.json` and `POST /demo/attest` (the demo issuer,
+//! DEMO ONLY keys, see [`demo_issuer`]).
+//!
+//! Deciding is CPU work (signatures): it runs on the blocking pool, never on the threads that
+//! accept connections. Requests in flight are bounded (503 beyond), each has a timeout (503),
+//! bodies are size-limited, and client input never causes a 500. `SIGHUP` reloads the policy
+//! ([`policy_reload`]); `SIGTERM` turns readiness false, lets requests in flight finish (for at
+//! most the drain time), and exits 0.
 
+pub mod decision;
 pub mod demo_issuer;
+pub mod forward_auth;
+pub mod metrics;
+pub mod policy_reload;
 
 use crate::core::check::{self, Request};
 use crate::core::facts::Kind;
 use crate::core::fields::{Field, FieldError};
 use crate::core::json::{object, Json};
-use crate::core::policy::evaluate::Outcome;
-use crate::core::policy::Policy;
+use crate::core::policy::keys::{IssuerKeys, KeyRing};
+use arc_swap::ArcSwap;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
-use std::path::{Path, PathBuf};
+use decision::Endpoint;
+use policy_reload::LoadedPolicy;
+use std::future::IntoFuture;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
 /// The CSP every response carries: no inline script or style, no eval (only wasm compilation).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -36,11 +54,67 @@ style-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; ba
 /// Largest request body: eight 16 KiB tokens and their JSON, with room to spare.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-/// What the handlers share.
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where `www/` and `pkg/` are, for the demo.
+    pub root: PathBuf,
+    /// The policy file; `www/policy.json` under `root` by default.
+    pub policy: Option<PathBuf>,
+    /// Serve the demo pages and the demo issuer.
+    pub demo: bool,
+    /// Requests served at once; more are answered 503 at once.
+    pub max_in_flight: usize,
+    /// Longest time one request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Longest time requests in flight may take to finish after `SIGTERM`.
+    pub drain_timeout: Duration,
+}
+
+impl Options {
+    pub fn new(root: PathBuf) -> Options {
+        Options {
+            root,
+            policy: None,
+            demo: true,
+            max_in_flight: 1024,
+            request_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(10),
+        }
+    }
+
+    fn policy_path(&self) -> PathBuf {
+        self.policy.clone().unwrap_or_else(|| self.root.join("www/policy.json"))
+    }
+}
+
+/// What the handlers share. The policy is an immutable snapshot, swapped whole on reload: a
+/// request sees one policy from start to end.
 pub struct AppState {
-    pub policy: Policy,
-    pub policy_text: String,
+    pub policy: ArcSwap<LoadedPolicy>,
     pub issuers: Vec<demo_issuer::DemoIssuer>,
+    pub metrics: metrics::Metrics,
+    pub draining: AtomicBool,
+    in_flight: Arc<tokio::sync::Semaphore>,
+    options: Options,
+}
+
+impl AppState {
+    /// Loads the policy.
+    ///
+    /// # Errors
+    /// An unreadable or invalid policy, in words.
+    pub fn new(options: Options) -> Result<AppState, String> {
+        let policy = LoadedPolicy::load(&options.policy_path())?;
+        Ok(AppState {
+            policy: ArcSwap::from_pointee(policy),
+            issuers: demo_issuer::issuers(),
+            metrics: metrics::Metrics::new(),
+            draining: AtomicBool::new(false),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(options.max_in_flight)),
+            options,
+        })
+    }
 }
 
 /// The seconds-since-epoch clock of the server.
@@ -48,38 +122,51 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
-/// Loads `www/policy.json` under `root`.
-///
-/// # Errors
-/// An unreadable or invalid policy, in words.
-pub fn load_state(root: &Path) -> Result<AppState, String> {
-    let path = root.join("www/policy.json");
-    let policy_text = std::fs::read_to_string(&path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let policy = Policy::parse(&policy_text).map_err(|error| format!("{}: {error}", path.display()))?;
-    Ok(AppState { policy, policy_text, issuers: demo_issuer::issuers() })
-}
-
-/// The whole application: endpoints, static files, security headers, body limit.
-pub fn router(root: &Path, state: Arc<AppState>) -> Router {
+/// The whole application: endpoints, demo pages, limits, security headers.
+pub fn router(state: Arc<AppState>) -> Router {
     let header = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::overriding(header::HeaderName::from_static(name), HeaderValue::from_static(value))
     };
-    let files = Router::new()
-        .nest_service("/pkg", ServeDir::new(root.join("pkg")))
-        .fallback_service(ServeDir::new(root.join("www")))
-        .layer(axum::middleware::map_response(file_errors_are_not_found));
-    Router::new()
-        .route("/policy.json", get(policy))
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/demo/attest", post(attest))
+    let mut app = Router::new()
+        .route("/forward-auth", any(forward_auth::forward_auth))
         .route("/api/enforce", post(enforce))
-        .merge(files)
+        .route("/policy.json", get(policy))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text));
+    if state.options.demo {
+        let root = &state.options.root;
+        let files = Router::new()
+            .nest_service("/pkg", ServeDir::new(root.join("pkg")))
+            .fallback_service(ServeDir::new(root.join("www")))
+            .layer(axum::middleware::map_response(file_errors_are_not_found));
+        app = app.route("/.well-known/jwks.json", get(jwks)).route("/demo/attest", post(attest)).merge(files);
+    }
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.options.request_timeout))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(header("content-security-policy", CONTENT_SECURITY_POLICY))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-content-type-options", "nosniff"))
         .layer(header("cache-control", "no-store"))
         .with_state(state)
+}
+
+/// At most `max_in_flight` requests at once; beyond, 503 at once rather than a queue that
+/// grows until every request times out.
+async fn bounded(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        state.metrics.overloaded.inc();
+        return decision::without_decision(StatusCode::SERVICE_UNAVAILABLE, "too many requests in flight; try again");
+    };
+    state.metrics.in_flight.inc();
+    let response = next.run(request).await;
+    state.metrics.in_flight.dec();
+    response
 }
 
 /// A file the static service cannot open is not there, as far as a client is concerned. The
@@ -92,21 +179,113 @@ async fn file_errors_are_not_found(response: Response) -> Response {
     response
 }
 
-/// Serves on `addr` until the process ends.
+/// Decides on the blocking pool, counts the decision, and answers for `endpoint`.
+async fn decide(state: &Arc<AppState>, snapshot: Arc<LoadedPolicy>, request: Request, endpoint: Endpoint) -> Response {
+    let started = Instant::now();
+    let decided = tokio::task::spawn_blocking(move || check::check(&snapshot.policy, &request)).await;
+    match decided {
+        Ok(report) => {
+            state.metrics.record(endpoint.as_str(), &report, started.elapsed().as_secs_f64());
+            decision::respond(&report, endpoint)
+        }
+        // A panic in the core: fail closed, never a grant, never a 500.
+        Err(_) => decision::without_decision(StatusCode::SERVICE_UNAVAILABLE, "the decision could not be made"),
+    }
+}
+
+/// Serves on `addr` until `SIGTERM` (or Ctrl-C); `SIGHUP` reloads the policy.
 ///
 /// # Errors
 /// The address cannot be bound, or the policy cannot be loaded.
-pub async fn serve(addr: &str, root: PathBuf) -> Result<(), String> {
-    let state = Arc::new(load_state(&root)?);
-    if !root.join("pkg/access_check.js").exists() {
-        eprintln!("warning: {}/pkg is not built; run ./dev pkg (the pages need it)", root.display());
+pub async fn serve(addr: &str, options: Options) -> Result<(), String> {
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).try_init();
+    // Listen for signals before the first connection: a SIGTERM that arrives early must drain,
+    // not kill.
+    let terminated = Terminated::listen()?;
+    let drain = options.drain_timeout;
+    let state = Arc::new(AppState::new(options)?);
+    if state.options.demo && !state.options.root.join("pkg/access_check.js").exists() {
+        tracing::warn!("{}/pkg is not built; run ./dev pkg (the demo pages need it)", state.options.root.display());
     }
     let listener =
         tokio::net::TcpListener::bind(addr).await.map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     let bound = listener.local_addr().map_err(|error| error.to_string())?;
-    println!("access-check demo: http://{bound}/  (support console: http://{bound}/support.html)");
-    axum::serve(listener, router(&root, state)).await.map_err(|error| error.to_string())
+    let loaded = state.policy.load();
+    tracing::info!(%bound, policy = %loaded.path.display(), version = %loaded.policy.version, hash = %loaded.short_hash(), demo = state.options.demo, "serving");
+    if state.options.demo {
+        println!("access-check demo: http://{bound}/  (support console: http://{bound}/support.html)");
+    } else {
+        println!("access-check: enforcement service on http://{bound}/forward-auth");
+    }
+    tokio::spawn(reload_on_hangup(state.clone(), terminated.hangup));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        let mut stopped = stopped;
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let server =
+        tokio::spawn(axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).into_future());
+    terminated.termination.await;
+    state.draining.store(true, Ordering::SeqCst);
+    tracing::info!("draining: readiness is false, no new connections; requests in flight finish");
+    let _ = stop.send(true);
+    match tokio::time::timeout(drain, server).await {
+        Ok(Ok(Ok(()))) => tracing::info!("drained; exiting"),
+        Ok(Ok(Err(error))) => return Err(error.to_string()),
+        Ok(Err(_)) => return Err("the server task failed".to_owned()),
+        Err(_) => tracing::warn!(seconds = drain.as_secs(), "requests still in flight after the drain time; exiting"),
+    }
+    Ok(())
 }
+
+/// The signals the service acts on, listened for from the start.
+struct Terminated {
+    /// Resolves on `SIGTERM` or Ctrl-C.
+    termination: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
+    #[cfg(not(unix))]
+    hangup: (),
+}
+
+impl Terminated {
+    #[cfg(unix)]
+    fn listen() -> Result<Terminated, String> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate =
+            signal(SignalKind::terminate()).map_err(|error| format!("cannot listen for SIGTERM: {error}"))?;
+        let hangup = signal(SignalKind::hangup()).map_err(|error| format!("cannot listen for SIGHUP: {error}"))?;
+        let termination = Box::pin(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        });
+        Ok(Terminated { termination, hangup })
+    }
+
+    #[cfg(not(unix))]
+    fn listen() -> Result<Terminated, String> {
+        Ok(Terminated {
+            termination: Box::pin(async {
+                let _ = tokio::signal::ctrl_c().await;
+            }),
+            hangup: (),
+        })
+    }
+}
+
+/// Reloads the policy on every `SIGHUP`, off the request path.
+#[cfg(unix)]
+async fn reload_on_hangup(state: Arc<AppState>, mut hangups: tokio::signal::unix::Signal) {
+    while hangups.recv().await.is_some() {
+        let state = state.clone();
+        let _ = tokio::task::spawn_blocking(move || policy_reload::reload(&state)).await;
+    }
+}
+
+#[cfg(not(unix))]
+async fn reload_on_hangup(_state: Arc<AppState>, _hangups: ()) {}
 
 fn json_response(status: StatusCode, body: &Json) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_compact()).into_response()
@@ -117,11 +296,45 @@ fn bad_request(message: &str) -> Response {
 }
 
 async fn policy(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.policy_text.clone()).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.policy.load().text.clone()).into_response()
 }
 
 async fn jwks(State(state): State<Arc<AppState>>) -> Response {
     json_response(StatusCode::OK, &demo_issuer::jwks(&state.issuers))
+}
+
+async fn healthz() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain")], "ok\n").into_response()
+}
+
+/// Ready when not draining and every issuer of the policy has keys this build can verify with
+/// (an issuer with only a `jwks_uri` has none yet: the server does not fetch them).
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let snapshot = state.policy.load();
+    let ring = KeyRing::new(&snapshot.policy, &[]);
+    let mut problems: Vec<String> = Vec::new();
+    if state.draining.load(Ordering::SeqCst) {
+        problems.push("draining".to_owned());
+    }
+    for issuer in &snapshot.policy.issuers {
+        let usable = matches!(ring.for_issuer(&issuer.iss), IssuerKeys::Available(keys) if keys.iter().any(|key| key.is_supported()));
+        if !usable {
+            problems.push(format!("no usable keys for the issuer {}", issuer.iss));
+        }
+    }
+    let body = object([
+        ("ready", problems.is_empty().into()),
+        ("policy_version", snapshot.policy.version.as_str().into()),
+        ("policy_hash", snapshot.short_hash().into()),
+        ("problems", Json::Array(problems.iter().map(|p| p.as_str().into()).collect())),
+    ]);
+    let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    json_response(status, &body)
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
+        .into_response()
 }
 
 /// Reads a request body as one strict JSON object; the error is the 400's message.
@@ -157,9 +370,11 @@ async fn attest(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
             .iter()
             .find(|issuer| issuer.kind == kind)
             .ok_or_else(|| kind_field.error("has no demo issuer"))?;
-        demo_issuer::mint(issuer, &state.policy.audience, claims.json, now()).map_err(|error| FieldError {
-            path: if error.path.is_empty() { "claims".into() } else { format!("claims.{}", error.path) },
-            message: error.message,
+        demo_issuer::mint(issuer, &state.policy.load().policy.audience, claims.json, now()).map_err(|error| {
+            FieldError {
+                path: if error.path.is_empty() { "claims".into() } else { format!("claims.{}", error.path) },
+                message: error.message,
+            }
         })
     })();
     match result {
@@ -168,12 +383,13 @@ async fn attest(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     }
 }
 
-/// `POST /api/enforce {"tokens", "tier"}` → the report: 200 granted, 403 otherwise.
+/// `POST /api/enforce {"tokens", "tier", "lang"?}` → the report: 200 granted, 403 otherwise.
 async fn enforce(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let json = match body_json(&body) {
         Ok(json) => json,
         Err(message) => return bad_request(&message),
     };
+    let snapshot = state.policy.load_full();
     let root = Field::root(&json);
     let request = (|| {
         let mut members = root.object()?;
@@ -185,7 +401,7 @@ async fn enforce(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
             .collect::<Result<Vec<_>, _>>()?;
         let tier_field = members.required("tier")?;
         let tier = tier_field.short_string(64)?.to_owned();
-        if state.policy.tier(&tier).is_none() {
+        if snapshot.policy.tier(&tier).is_none() {
             return Err(tier_field.error(format!("{tier:?} is not a tier of this policy")));
         }
         let lang = members.optional("lang").map(|f| f.short_string(35).map(str::to_owned)).transpose()?;
@@ -198,11 +414,8 @@ async fn enforce(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
             ..Request::default()
         })
     })();
-    let request = match request {
-        Ok(request) => request,
-        Err(error) => return field_error(&error),
-    };
-    let report = check::check(&state.policy, &request);
-    let status = if report.outcome == Outcome::Granted { StatusCode::OK } else { StatusCode::FORBIDDEN };
-    json_response(status, &report.to_json())
+    match request {
+        Ok(request) => decide(&state, snapshot, request, Endpoint::Enforce).await,
+        Err(error) => field_error(&error),
+    }
 }

@@ -1,0 +1,449 @@
+//! The enforcement service as an operator runs it: the real binary (`access-check serve
+//! --no-demo`), over real HTTP, with signals, and behind real gateways (nginx `auth_request`
+//! and Caddy `forward_auth`, the Debian packages `./dev test` installs).
+
+use crate::support::demo::*;
+use crate::support::mint::with;
+use access_check::core::json::Json;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_access-check");
+const POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/policy.json");
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "access-check-{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running `access-check serve`; killed when dropped.
+struct Service {
+    child: Child,
+    port: u16,
+    stderr: PathBuf,
+}
+
+impl Service {
+    fn start(policy: &Path, dir: &Path) -> Service {
+        let stderr = dir.join("service.stderr");
+        let mut child = Command::new(BIN)
+            .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--policy"])
+            .arg(policy)
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        // The first line of standard output names the address it listens on.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line
+            .rsplit("127.0.0.1:")
+            .next()
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        Service { child, port, stderr }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+}
+
+/// One HTTP/1.1 request with `headers`, answered in full.
+fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-length: 0\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|line| line.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Answer { status, headers, body: body.to_owned() }
+}
+
+fn wait_for_port(port: u16, what: &str, log: impl Fn() -> String) {
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "{what} did not start: {}", log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn now() -> u64 {
+    access_check::server::now()
+}
+
+/// Tokens valid now (the service reads the real clock), signed by the demo keys of
+/// `www/policy.json`.
+fn tokens(country: &str) -> String {
+    let keys = keys();
+    let now = now();
+    let identity = keys.idv_es256.sign_json(
+        &keys.idv_es256.header(IDENTITY),
+        &with(
+            &identity_claims(),
+            &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - 30 * DAY).into())],
+        ),
+    );
+    let location = keys.edge.sign_json(
+        &keys.edge.header(LOCATION),
+        &with(
+            &location_claims(),
+            &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("country", country.into())],
+        ),
+    );
+    format!("{identity}, {location}")
+}
+
+fn assert_decision_headers(answer: &Answer, outcome: &str) {
+    assert_eq!(answer.header("access-check-outcome"), Some(outcome), "{:?}", answer.headers);
+    assert!(answer.header("access-check-support-code").is_some_and(|code| code.starts_with("AC1-")));
+    assert_eq!(answer.header("access-check-policy-version"), Some("2026-11-21.1"));
+}
+
+#[test]
+fn forward_auth_answers_200_403_and_503_with_its_headers() {
+    let dir = scratch("forward-auth");
+    let service = Service::start(Path::new(POLICY), &dir);
+    let attest = |country: &str| tokens(country);
+    let granted = request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[("Access-Check-Attestation", &attest("US")), ("Access-Check-Tier", "frontier")],
+    );
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    assert_decision_headers(&granted, "granted");
+    // Any method: Envoy forwards the client's.
+    let posted = request(
+        service.port,
+        "POST",
+        "/forward-auth",
+        &[("Access-Check-Attestation", &attest("US")), ("Access-Check-Model", "mythos-5")],
+    );
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    // Two headers of one token each count as the list.
+    let both = attest("US");
+    let (identity, location) = both.split_once(", ").unwrap();
+    let split = request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[
+            ("Access-Check-Attestation", identity),
+            ("Access-Check-Attestation", location),
+            ("Access-Check-Tier", "frontier"),
+        ],
+    );
+    assert_eq!(split.status, 200, "{}", split.body);
+    let blocked = request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[("Access-Check-Attestation", &attest("IR")), ("Access-Check-Tier", "frontier")],
+    );
+    assert_eq!(blocked.status, 403);
+    assert_decision_headers(&blocked, "blocked");
+    let report = Json::parse(&blocked.body).unwrap();
+    assert_eq!(report.get("outcome").and_then(Json::as_str), Some("blocked"));
+    let nothing = request(service.port, "GET", "/forward-auth", &[("Access-Check-Tier", "frontier")]);
+    assert_eq!(nothing.status, 403);
+    assert_decision_headers(&nothing, "action_required");
+    // No decision can be made: 503, and the headers are still there, empty.
+    for headers in [
+        vec![("Access-Check-Attestation", "a.b.c")],
+        vec![("Access-Check-Tier", "ultra")],
+        vec![("Access-Check-Model", "no-such-model")],
+        vec![("Access-Check-Tier", "frontier"), ("Access-Check-Model", "haiku-4")],
+        vec![("Access-Check-Tier", "frontier"), ("Access-Check-Tier", "standard")],
+    ] {
+        let answer = request(service.port, "GET", "/forward-auth", &headers);
+        assert_eq!(answer.status, 503, "{headers:?}: {}", answer.body);
+        for name in ["access-check-outcome", "access-check-support-code", "access-check-policy-version"] {
+            assert!(answer.header(name).is_some(), "{headers:?}: no {name}");
+        }
+    }
+    let unknown_tier = request(service.port, "GET", "/forward-auth", &[("Access-Check-Tier", "ultra")]);
+    assert_eq!(unknown_tier.header("access-check-outcome"), Some("error"));
+}
+
+#[test]
+fn health_readiness_and_metrics() {
+    let dir = scratch("ops");
+    let service = Service::start(Path::new(POLICY), &dir);
+    assert_eq!(request(service.port, "GET", "/healthz", &[]).status, 200);
+    let ready = request(service.port, "GET", "/readyz", &[]);
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[("Access-Check-Attestation", &tokens("US")), ("Access-Check-Tier", "frontier")],
+    );
+    let metrics = request(service.port, "GET", "/metrics", &[]);
+    assert_eq!(metrics.status, 200);
+    for expected in [
+        r#"access_check_decisions_total{endpoint="forward_auth",tier="frontier",outcome="granted"} 1"#,
+        r#"access_check_token_verifications_total{alg="ES256",result="accepted"} 2"#,
+        "access_check_decision_duration_seconds_count 1",
+        "# EOF",
+    ] {
+        assert!(metrics.body.contains(expected), "{expected} not in\n{}", metrics.body);
+    }
+    // A policy whose issuer has only a jwks_uri: the server cannot check its tokens, not ready.
+    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
+    if let Json::Object(members) = &mut policy {
+        if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
+            issuers[0] = with(
+                &crate::support::mint::without(&issuers[0], &["jwks"]),
+                &[("jwks_uri", "https://idv.example.com/jwks.json".into())],
+            );
+        }
+    }
+    let path = dir.join("policy.json");
+    std::fs::write(&path, policy.to_pretty()).unwrap();
+    let service = Service::start(&path, &dir);
+    let ready = request(service.port, "GET", "/readyz", &[]);
+    assert_eq!(ready.status, 503);
+    assert!(ready.body.contains("no usable keys for the issuer https://idv.example.com"), "{}", ready.body);
+}
+
+#[test]
+fn sighup_reloads_a_valid_policy_and_keeps_serving_the_old_one_otherwise() {
+    let dir = scratch("reload");
+    let path = dir.join("policy.json");
+    let original = std::fs::read_to_string(POLICY).unwrap();
+    std::fs::write(&path, &original).unwrap();
+    let service = Service::start(&path, &dir);
+    let version = |service: &Service| {
+        let ready = request(service.port, "GET", "/readyz", &[]);
+        Json::parse(&ready.body).unwrap().get("policy_version").and_then(Json::as_str).unwrap().to_owned()
+    };
+    assert_eq!(version(&service), "2026-11-21.1");
+    std::fs::write(&path, original.replace("2026-11-21.1", "2026-12-01.1")).unwrap();
+    service.signal("HUP");
+    let started = Instant::now();
+    while version(&service) != "2026-12-01.1" {
+        assert!(started.elapsed() < Duration::from_secs(10), "not reloaded: {}", service.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(service.log().contains("policy reloaded"), "{}", service.log());
+    // An invalid policy is refused, named, and the running one stays.
+    std::fs::write(&path, original.replace("\"leeway_seconds\": 60", "\"leeway_seconds\": 6000")).unwrap();
+    service.signal("HUP");
+    let started = Instant::now();
+    while !service.log().contains("policy reload refused") {
+        assert!(started.elapsed() < Duration::from_secs(10), "no refusal logged: {}", service.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(service.log().contains("leeway_seconds"), "{}", service.log());
+    assert_eq!(version(&service), "2026-12-01.1");
+    let answer = request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[("Access-Check-Attestation", &tokens("US")), ("Access-Check-Tier", "frontier")],
+    );
+    assert_eq!(answer.status, 200);
+}
+
+#[test]
+fn sigterm_drains_and_exits_0() {
+    let dir = scratch("drain");
+    let mut service = Service::start(Path::new(POLICY), &dir);
+    assert_eq!(request(service.port, "GET", "/healthz", &[]).status, 200);
+    service.signal("TERM");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = service.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "still running: {}", service.log());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{}", service.log());
+    assert!(service.log().contains("draining"), "{}", service.log());
+}
+
+/// A stand-in model upstream: answers 200 with the outcome header the gateway passed on, and
+/// counts the requests that reached it.
+fn upstream() -> (u16, std::sync::Arc<AtomicU32>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let reached = std::sync::Arc::new(AtomicU32::new(0));
+    let count = reached.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut stream = stream;
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut outcome = String::from("(none)");
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                if let Some((name, value)) = line.split_once(':') {
+                    if name.eq_ignore_ascii_case("access-check-outcome") {
+                        outcome = value.trim().to_owned();
+                    }
+                }
+                line.clear();
+            }
+            let body = format!("model answer; outcome seen: {outcome}");
+            let _ =
+                write!(stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    (port, reached)
+}
+
+/// The same user journeys through a gateway on `port`.
+fn journeys_through(port: u16, reached: &AtomicU32, denied_status: u16) {
+    let before = reached.load(Ordering::SeqCst);
+    // A client cannot forge the outcome the upstream sees, nor pick its own tier.
+    let eligible = request(
+        port,
+        "POST",
+        "/v1/complete",
+        &[
+            ("Access-Check-Attestation", &tokens("US")),
+            ("Access-Check-Outcome", "forged"),
+            ("Access-Check-Tier", "standard"),
+        ],
+    );
+    assert_eq!(eligible.status, 200, "{}", eligible.body);
+    assert_eq!(eligible.body, "model answer; outcome seen: granted");
+    assert_eq!(reached.load(Ordering::SeqCst), before + 1);
+    for (headers, status) in [
+        (vec![("Access-Check-Attestation", tokens("IR"))], denied_status),
+        (vec![], denied_status),
+        (vec![("Access-Check-Tier", "standard".to_owned())], denied_status),
+    ] {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let answer = request(port, "POST", "/v1/complete", &headers);
+        assert_eq!(answer.status, status, "{headers:?}: {}", answer.body);
+    }
+    assert_eq!(reached.load(Ordering::SeqCst), before + 1, "a refused request reached the model");
+}
+
+fn gateway_binary(path: &str) -> &str {
+    assert!(
+        Path::new(path).exists(),
+        "{path} is missing: ./dev test installs nginx and caddy (apt-get install nginx caddy)"
+    );
+    path
+}
+
+#[test]
+fn nginx_auth_request_lets_the_eligible_through_and_refuses_the_rest() {
+    let nginx = gateway_binary("/usr/sbin/nginx");
+    let dir = scratch("nginx");
+    let service = Service::start(Path::new(POLICY), &dir);
+    let (upstream, reached) = upstream();
+    let port = free_port();
+    let config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/gateways/nginx.conf"))
+        .unwrap()
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", service.port))
+        .replace("127.0.0.1:9000", &format!("127.0.0.1:{upstream}"));
+    let prefix = dir.display().to_string();
+    let config = format!(
+        "daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log info;\nevents {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {prefix}/body;\n  proxy_temp_path {prefix}/proxy;\n  fastcgi_temp_path {prefix}/fastcgi;\n  \
+         uwsgi_temp_path {prefix}/uwsgi;\n  scgi_temp_path {prefix}/scgi;\n{config}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), config).unwrap();
+    let mut child = Command::new(nginx)
+        .args(["-p", &prefix, "-c", &format!("{prefix}/nginx.conf")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port, "nginx", || std::fs::read_to_string(dir.join("error.log")).unwrap_or_default());
+    journeys_through(port, &reached, 403);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn caddy_forward_auth_lets_the_eligible_through_and_refuses_the_rest() {
+    let caddy = gateway_binary("/usr/bin/caddy");
+    let dir = scratch("caddy");
+    let service = Service::start(Path::new(POLICY), &dir);
+    let (upstream, reached) = upstream();
+    let port = free_port();
+    let site = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/gateways/Caddyfile"))
+        .unwrap()
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", service.port))
+        .replace("127.0.0.1:9000", &format!("127.0.0.1:{upstream}"));
+    let config = format!("{{\n  admin off\n  auto_https off\n  storage file_system {}/data\n}}\n{site}", dir.display());
+    std::fs::write(dir.join("Caddyfile"), config).unwrap();
+    let log = dir.join("caddy.log");
+    let mut child = Command::new(caddy)
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(dir.join("Caddyfile"))
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_for_port(port, "caddy", || std::fs::read_to_string(&log).unwrap_or_default());
+    // Caddy passes the service's own answer back: 403 with the report.
+    journeys_through(port, &reached, 403);
+    let refused = request(port, "GET", "/v1/complete", &[("Access-Check-Attestation", &tokens("IR"))]);
+    assert_eq!(refused.header("access-check-outcome"), Some("blocked"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
