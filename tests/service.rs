@@ -242,13 +242,13 @@ fn health_readiness_and_metrics() {
     ] {
         assert!(metrics.body.contains(expected), "{expected} not in\n{}", metrics.body);
     }
-    // A policy whose issuer has only a jwks_uri: the server cannot check its tokens, not ready.
+    // A policy whose issuer has only a jwks_uri nobody answers: not ready, and it says why.
     let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
     if let Json::Object(members) = &mut policy {
         if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
             issuers[0] = with(
                 &crate::support::mint::without(&issuers[0], &["jwks"]),
-                &[("jwks_uri", "https://idv.example.com/jwks.json".into())],
+                &[("jwks_uri", format!("http://127.0.0.1:{}/jwks.json", free_port()).as_str().into())],
             );
         }
     }
@@ -257,7 +257,14 @@ fn health_readiness_and_metrics() {
     let service = Service::start(&path, &dir);
     let ready = request(service.port, "GET", "/readyz", &[]);
     assert_eq!(ready.status, 503);
-    assert!(ready.body.contains("no usable keys for the issuer https://idv.example.com"), "{}", ready.body);
+    assert!(ready.body.contains("the keys of issuers[0] (http://127.0.0.1:"), "{}", ready.body);
+    let answer = request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[("Access-Check-Attestation", &tokens("US")), ("Access-Check-Tier", "frontier")],
+    );
+    assert_eq!(answer.status, 503, "keys unavailable: no decision can be made");
 }
 
 #[test]
@@ -446,4 +453,123 @@ fn caddy_forward_auth_lets_the_eligible_through_and_refuses_the_rest() {
     assert_eq!(refused.header("access-check-outcome"), Some("blocked"));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// A JWKS endpoint whose document and status the test changes as it goes.
+struct JwksServer {
+    port: u16,
+    answer: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+}
+
+impl JwksServer {
+    fn start() -> JwksServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let answer = std::sync::Arc::new(std::sync::Mutex::new((503, String::new())));
+        let shared = answer.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    line.clear();
+                }
+                let (status, body) = shared.lock().unwrap().clone();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncache-control: max-age=1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        JwksServer { port, answer }
+    }
+
+    fn publish(&self, keys: &[&crate::support::mint::DemoKey]) {
+        *self.answer.lock().unwrap() = (200, crate::support::mint::jwks(keys).to_compact());
+    }
+
+    fn go_down(&self) {
+        *self.answer.lock().unwrap() = (503, String::new());
+    }
+}
+
+#[test]
+fn keys_from_a_jwks_uri_rotate_and_fail_closed_after_the_grace_period() {
+    use crate::support::mint::DemoKey;
+    let dir = scratch("rotation");
+    let jwks = JwksServer::start();
+    let (old_key, new_key) = (DemoKey::es256("rotation-old"), DemoKey::es256("rotation-new"));
+    jwks.publish(&[&old_key]);
+    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
+    if let Json::Object(members) = &mut policy {
+        if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
+            let uri = format!("http://127.0.0.1:{}/jwks.json", jwks.port);
+            issuers[0] =
+                with(&crate::support::mint::without(&issuers[0], &["jwks"]), &[("jwks_uri", uri.as_str().into())]);
+        }
+    }
+    let path = dir.join("policy.json");
+    std::fs::write(&path, policy.to_pretty()).unwrap();
+    let stderr = dir.join("service.stderr");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--jwks-min-ttl", "1", "--jwks-grace", "3", "--policy"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let service = Service {
+        port: line.rsplit("127.0.0.1:").next().unwrap().split('/').next().unwrap().parse().unwrap(),
+        child,
+        stderr,
+    };
+    let wait_until = |what: &str, ready: &dyn Fn() -> bool| {
+        let started = Instant::now();
+        while !ready() {
+            assert!(started.elapsed() < Duration::from_secs(20), "{what}: {}", service.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_until("the first fetch", &|| request(service.port, "GET", "/readyz", &[]).status == 200);
+    let now = now();
+    let identity = |key: &DemoKey| {
+        key.sign_json(
+            &key.header(IDENTITY),
+            &with(
+                &identity_claims(),
+                &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - DAY).into())],
+            ),
+        )
+    };
+    let location = tokens("US").split_once(", ").unwrap().1.to_owned();
+    let decide = |key: &DemoKey| {
+        request(
+            service.port,
+            "GET",
+            "/forward-auth",
+            &[
+                ("Access-Check-Attestation", &format!("{},{location}", identity(key))),
+                ("Access-Check-Tier", "frontier"),
+            ],
+        )
+        .status
+    };
+    assert_eq!(decide(&old_key), 200);
+    // Rotation: the issuer publishes a new key and drops the old one. No restart.
+    jwks.publish(&[&new_key]);
+    assert_eq!(decide(&new_key), 200, "a token under a newly published kid: {}", service.log());
+    assert_eq!(decide(&old_key), 403, "a key that left the JWKS still verified");
+    // The issuer goes down: its last keys serve within the grace period, then fail closed.
+    jwks.go_down();
+    assert_eq!(decide(&new_key), 200, "within the grace period");
+    wait_until("readiness false after the grace period", &|| {
+        request(service.port, "GET", "/readyz", &[]).status == 503
+    });
+    assert_eq!(decide(&new_key), 503, "past the grace period: no decision can be made");
+    let metrics = request(service.port, "GET", "/metrics", &[]).body;
+    assert!(metrics.contains(r#"access_check_jwks_fetches_total{result="error"}"#), "{metrics}");
 }

@@ -276,10 +276,23 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     let root = std::path::PathBuf::from(args.value("root")?.unwrap_or_else(|| ".".to_owned()));
     let policy = args.value("policy")?.map(std::path::PathBuf::from);
     let no_demo = args.flag("no-demo");
+    let seconds = |value: Option<String>, name: &str| -> Result<Option<std::time::Duration>, String> {
+        value
+            .map(|text| {
+                text.parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= 30 * 86_400)
+                    .map(std::time::Duration::from_secs)
+                    .ok_or_else(|| format!("--{name} {text:?}: expected whole seconds, at most 30 days"))
+            })
+            .transpose()
+    };
+    let grace = seconds(args.value("jwks-grace")?, "jwks-grace")?;
+    let min_ttl = seconds(args.value("jwks-min-ttl")?, "jwks-min-ttl")?;
     if let Some(extra) = args.positionals()?.first() {
         return Err(format!("unexpected argument {extra:?}"));
     }
-    run_server(&addr, root, policy, !no_demo)
+    run_server(&addr, root, policy, !no_demo, grace, min_ttl)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -288,13 +301,21 @@ fn run_server(
     root: std::path::PathBuf,
     policy: Option<std::path::PathBuf>,
     demo: bool,
+    grace: Option<std::time::Duration>,
+    min_ttl: Option<std::time::Duration>,
 ) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
         .enable_time()
         .build()
         .map_err(|error| format!("cannot start the server runtime: {error}"))?;
-    let options = access_check::server::Options { policy, demo, ..access_check::server::Options::new(root) };
+    let mut options = access_check::server::Options { policy, demo, ..access_check::server::Options::new(root) };
+    if let Some(grace) = grace {
+        options.keys.grace = grace;
+    }
+    if let Some(min_ttl) = min_ttl {
+        options.keys.min_ttl = min_ttl;
+    }
     runtime.block_on(access_check::server::serve(addr, options))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -305,6 +326,8 @@ fn run_server(
     _root: std::path::PathBuf,
     _policy: Option<std::path::PathBuf>,
     _demo: bool,
+    _grace: Option<std::time::Duration>,
+    _min_ttl: Option<std::time::Duration>,
 ) -> Result<ExitCode, String> {
     Err("`serve` is not available in the WebAssembly build".to_owned())
 }

@@ -45,6 +45,8 @@ pub struct Metrics {
     pub policy_reloads: Family<Result, Counter>,
     pub overloaded: Counter,
     pub in_flight: Gauge,
+    pub jwks_fetches: Family<Result, Counter>,
+    pub jwks_stale_issuers: Gauge,
 }
 
 impl Metrics {
@@ -74,7 +76,30 @@ impl Metrics {
         );
         let in_flight = Gauge::default();
         registry.register("requests_in_flight", "Requests being served", in_flight.clone());
-        Metrics { registry, decisions, reasons, tokens, decision_seconds, policy_reloads, overloaded, in_flight }
+        let jwks_fetches = Family::<Result, Counter>::default();
+        registry.register(
+            "jwks_fetches",
+            "Fetches of issuers' JWKS documents, by result (ok, error)",
+            jwks_fetches.clone(),
+        );
+        let jwks_stale_issuers = Gauge::default();
+        registry.register(
+            "jwks_stale_issuers",
+            "Issuers whose keys are past their cache time and used within the grace period",
+            jwks_stale_issuers.clone(),
+        );
+        Metrics {
+            registry,
+            decisions,
+            reasons,
+            tokens,
+            decision_seconds,
+            policy_reloads,
+            overloaded,
+            in_flight,
+            jwks_fetches,
+            jwks_stale_issuers,
+        }
     }
 
     /// Counts one decision.

@@ -21,14 +21,17 @@
 pub mod decision;
 pub mod demo_issuer;
 pub mod forward_auth;
+pub mod keys;
 pub mod metrics;
 pub mod policy_reload;
 
 use crate::core::check::{self, Request};
+use crate::core::codes::Code;
 use crate::core::facts::Kind;
 use crate::core::fields::{Field, FieldError};
 use crate::core::json::{object, Json};
 use crate::core::policy::keys::{IssuerKeys, KeyRing};
+use crate::core::report::Report;
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -69,6 +72,8 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Longest time requests in flight may take to finish after `SIGTERM`.
     pub drain_timeout: Duration,
+    /// How keys from `jwks_uri`s are cached.
+    pub keys: keys::Settings,
 }
 
 impl Options {
@@ -80,6 +85,7 @@ impl Options {
             max_in_flight: 1024,
             request_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(10),
+            keys: keys::Settings::default(),
         }
     }
 
@@ -94,6 +100,7 @@ pub struct AppState {
     pub policy: ArcSwap<LoadedPolicy>,
     pub issuers: Vec<demo_issuer::DemoIssuer>,
     pub metrics: metrics::Metrics,
+    pub keys: keys::JwksCache,
     pub draining: AtomicBool,
     in_flight: Arc<tokio::sync::Semaphore>,
     options: Options,
@@ -110,6 +117,7 @@ impl AppState {
             policy: ArcSwap::from_pointee(policy),
             issuers: demo_issuer::issuers(),
             metrics: metrics::Metrics::new(),
+            keys: keys::JwksCache::new(options.keys.clone()),
             draining: AtomicBool::new(false),
             in_flight: Arc::new(tokio::sync::Semaphore::new(options.max_in_flight)),
             options,
@@ -179,17 +187,52 @@ async fn file_errors_are_not_found(response: Response) -> Response {
     response
 }
 
-/// Decides on the blocking pool, counts the decision, and answers for `endpoint`.
+/// Decides on the blocking pool, counts the decision, and answers for `endpoint`. A token that
+/// names a `kid` the cached keys lack gets one refetch of its issuer's JWKS (rate-limited in
+/// [`keys::JwksCache`]) and a second decision.
 async fn decide(state: &Arc<AppState>, snapshot: Arc<LoadedPolicy>, request: Request, endpoint: Endpoint) -> Response {
     let started = Instant::now();
-    let decided = tokio::task::spawn_blocking(move || check::check(&snapshot.policy, &request)).await;
-    match decided {
-        Ok(report) => {
-            state.metrics.record(endpoint.as_str(), &report, started.elapsed().as_secs_f64());
-            decision::respond(&report, endpoint)
-        }
+    let mut report = match check_off_thread(state, &snapshot, &request).await {
+        Some(report) => report,
         // A panic in the core: fail closed, never a grant, never a 500.
-        Err(_) => decision::without_decision(StatusCode::SERVICE_UNAVAILABLE, "the decision could not be made"),
+        None => return decision::without_decision(StatusCode::SERVICE_UNAVAILABLE, "the decision could not be made"),
+    };
+    let unknown_key_issuers: Vec<String> = report
+        .tokens
+        .iter()
+        .filter(|token| matches!(token.code, Some(Code::KeyUnknown | Code::KeysUnavailable)))
+        .filter_map(|token| token.summary.iss.clone())
+        .collect();
+    let mut refetched = false;
+    for iss in unknown_key_issuers {
+        refetched |= state.keys.refetch_for_unknown_kid(&snapshot.policy, &iss, &state.metrics).await;
+    }
+    if refetched {
+        if let Some(again) = check_off_thread(state, &snapshot, &request).await {
+            report = again;
+        }
+    }
+    state.metrics.record(endpoint.as_str(), &report, started.elapsed().as_secs_f64());
+    decision::respond(&report, endpoint)
+}
+
+/// One `check` on the blocking pool, with the keys fetched so far.
+async fn check_off_thread(state: &Arc<AppState>, snapshot: &Arc<LoadedPolicy>, request: &Request) -> Option<Report> {
+    let request = Request { fetched_jwks: state.keys.documents(&snapshot.policy), ..request.clone() };
+    let snapshot = snapshot.clone();
+    tokio::task::spawn_blocking(move || check::check(&snapshot.policy, &request)).await.ok()
+}
+
+/// Keeps every `jwks_uri`'s keys fresh, in the background.
+async fn refresh_keys(state: Arc<AppState>) {
+    loop {
+        let snapshot = state.policy.load_full();
+        state.keys.refresh_due(&snapshot.policy, &state.metrics).await;
+        state
+            .metrics
+            .jwks_stale_issuers
+            .set(i64::try_from(state.keys.stale_count(&snapshot.policy)).unwrap_or(i64::MAX));
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -218,6 +261,7 @@ pub async fn serve(addr: &str, options: Options) -> Result<(), String> {
         println!("access-check: enforcement service on http://{bound}/forward-auth");
     }
     tokio::spawn(reload_on_hangup(state.clone(), terminated.hangup));
+    tokio::spawn(refresh_keys(state.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let shutdown = async move {
         let mut stopped = stopped;
@@ -308,15 +352,16 @@ async fn healthz() -> Response {
 }
 
 /// Ready when not draining and every issuer of the policy has keys this build can verify with
-/// (an issuer with only a `jwks_uri` has none yet: the server does not fetch them).
+/// (fetched ones within their grace period).
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let snapshot = state.policy.load();
-    let ring = KeyRing::new(&snapshot.policy, &[]);
     let mut problems: Vec<String> = Vec::new();
     if state.draining.load(Ordering::SeqCst) {
         problems.push("draining".to_owned());
     }
-    for issuer in &snapshot.policy.issuers {
+    problems.extend(state.keys.problems(&snapshot.policy));
+    let ring = KeyRing::new(&snapshot.policy, &state.keys.documents(&snapshot.policy));
+    for issuer in snapshot.policy.issuers.iter().filter(|issuer| issuer.keys.is_some()) {
         let usable = matches!(ring.for_issuer(&issuer.iss), IssuerKeys::Available(keys) if keys.iter().any(|key| key.is_supported()));
         if !usable {
             problems.push(format!("no usable keys for the issuer {}", issuer.iss));

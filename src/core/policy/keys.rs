@@ -72,6 +72,20 @@ impl KeyRing {
     }
 }
 
+/// Whether a fetched JWKS document gives the issuer at `issuer_index` usable keys, checked
+/// exactly as evaluation will read it (the server keeps its last good document otherwise).
+///
+/// # Errors
+/// What is wrong with the document, with its path.
+pub fn check_fetched(policy: &Policy, issuer_index: usize, text: &str) -> Result<usize, FieldError> {
+    let issuer = policy
+        .issuers
+        .get(issuer_index)
+        .ok_or_else(|| FieldError { path: format!("issuers[{issuer_index}]"), message: "no such issuer".to_owned() })?;
+    let keys = parse_fetched(text, issuer_index, &issuer.algorithms)?;
+    Ok(keys.iter().filter(|key| key.is_supported()).count())
+}
+
 fn parse_fetched(
     text: &str,
     issuer_index: usize,
