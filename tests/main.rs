@@ -22,3 +22,4 @@ mod server;
 mod service;
 mod support_codes;
 mod vectors;
+mod verification_cache;

@@ -270,6 +270,12 @@ pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
 /// (default `www/policy.json` under `--root`), and the demo pages of `--root` (default: the
 /// current directory) unless `--no-demo`. Native builds only: the wasm32 build of this binary
 /// exists only because integration tests build every binary for their target.
+#[cfg(target_arch = "wasm32")]
+pub fn serve(_items: Vec<String>) -> Result<ExitCode, String> {
+    Err("`serve` is not available in the WebAssembly build".to_owned())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     let mut args = Args::new(items);
     let addr = args.value("addr")?.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
@@ -289,45 +295,39 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     };
     let grace = seconds(args.value("jwks-grace")?, "jwks-grace")?;
     let min_ttl = seconds(args.value("jwks-min-ttl")?, "jwks-min-ttl")?;
+    let token_cache = match args.value("token-cache")? {
+        Some(text) => Some(
+            text.parse::<usize>()
+                .ok()
+                .filter(|n| *n <= 10_000_000)
+                .ok_or_else(|| format!("--token-cache {text:?}: expected a number of tokens, 0 to 10000000"))?,
+        ),
+        None => None,
+    };
     if let Some(extra) = args.positionals()?.first() {
         return Err(format!("unexpected argument {extra:?}"));
     }
-    run_server(&addr, root, policy, !no_demo, grace, min_ttl)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn run_server(
-    addr: &str,
-    root: std::path::PathBuf,
-    policy: Option<std::path::PathBuf>,
-    demo: bool,
-    grace: Option<std::time::Duration>,
-    min_ttl: Option<std::time::Duration>,
-) -> Result<ExitCode, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|error| format!("cannot start the server runtime: {error}"))?;
-    let mut options = access_check::server::Options { policy, demo, ..access_check::server::Options::new(root) };
+    let mut options =
+        access_check::server::Options { policy, demo: !no_demo, ..access_check::server::Options::new(root) };
     if let Some(grace) = grace {
         options.keys.grace = grace;
     }
     if let Some(min_ttl) = min_ttl {
         options.keys.min_ttl = min_ttl;
     }
-    runtime.block_on(access_check::server::serve(addr, options))?;
-    Ok(ExitCode::SUCCESS)
+    if let Some(capacity) = token_cache {
+        options.token_cache = capacity;
+    }
+    run_server(&addr, options)
 }
 
-#[cfg(target_arch = "wasm32")]
-fn run_server(
-    _addr: &str,
-    _root: std::path::PathBuf,
-    _policy: Option<std::path::PathBuf>,
-    _demo: bool,
-    _grace: Option<std::time::Duration>,
-    _min_ttl: Option<std::time::Duration>,
-) -> Result<ExitCode, String> {
-    Err("`serve` is not available in the WebAssembly build".to_owned())
+#[cfg(not(target_arch = "wasm32"))]
+fn run_server(addr: &str, options: access_check::server::Options) -> Result<ExitCode, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|error| format!("cannot start the server runtime: {error}"))?;
+    runtime.block_on(access_check::server::serve(addr, options))?;
+    Ok(ExitCode::SUCCESS)
 }

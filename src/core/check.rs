@@ -40,6 +40,49 @@ pub struct Request {
     pub fetched_jwks: Vec<FetchedJwks>,
 }
 
+/// Accepted verifications kept between evaluations (the server's token cache). Only accepted
+/// tokens are stored; every use re-checks the token's times against the clock, since nothing
+/// else about a verification depends on it. Keys are [`cache_key`]s: they change with the
+/// policy and with the keys fetched for it, so a removed key can never be served from the cache.
+pub trait VerificationCache {
+    /// False for a cache that keeps nothing: then no key is computed.
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn get(&self, key: &[u8; 32]) -> Option<VerifiedAttestation>;
+    fn put(&self, key: [u8; 32], attestation: VerifiedAttestation);
+}
+
+/// No cache: every token is verified.
+pub struct NoCache;
+
+impl VerificationCache for NoCache {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn get(&self, _key: &[u8; 32]) -> Option<VerifiedAttestation> {
+        None
+    }
+    fn put(&self, _key: [u8; 32], _attestation: VerifiedAttestation) {}
+}
+
+/// What a token's cached verification is filed under: SHA-256 of the policy's hash, the
+/// fetched key documents and the token.
+pub fn cache_key(policy: &Policy, fetched: &[FetchedJwks], token: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"access-check/verified/v1\0");
+    hash.update(policy.hash);
+    for document in fetched {
+        hash.update((document.uri.len() as u64).to_be_bytes());
+        hash.update(document.uri.as_bytes());
+        hash.update((document.text.len() as u64).to_be_bytes());
+        hash.update(document.text.as_bytes());
+    }
+    hash.update(token.as_bytes());
+    hash.finalize().into()
+}
+
 /// What became of one token in this evaluation.
 enum TokenState {
     Accepted(VerifiedAttestation),
@@ -62,13 +105,20 @@ enum TokenState {
 /// assert_eq!(report.tiers[0].reasons[0].code.as_str(), "KEYS_UNAVAILABLE");
 /// ```
 pub fn check(policy: &Policy, request: &Request) -> Report {
+    check_cached(policy, request, &NoCache)
+}
+
+/// [`check`], taking accepted verifications from `cache` and keeping new ones there.
+pub fn check_cached(policy: &Policy, request: &Request, cache: &dyn VerificationCache) -> Report {
     let request = &clamped(request);
     let clock = Clock {
         now: request.server_time.unwrap_or(request.now),
         leeway: policy.leeway_seconds,
         server_time_known: request.server_time.is_some(),
     };
-    let ring = KeyRing::new(policy, &request.fetched_jwks);
+    // Built only when needed: on a warm cache no key is parsed at all.
+    let ring = std::cell::OnceCell::new();
+    let ring = || ring.get_or_init(|| KeyRing::new(policy, &request.fetched_jwks));
     let mut states: Vec<TokenState> = if request.tokens.len() > MAX_TOKENS {
         // All or nothing: keeping "the first eight" would make the outcome depend on order.
         // The report lists one more than the limit, never all of them: a body of 80,000 empty
@@ -80,9 +130,20 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
         request
             .tokens
             .iter()
-            .map(|raw| match token::verify_attestation(raw, policy, &ring, clock) {
-                Ok(attestation) => TokenState::Accepted(attestation),
-                Err(rejection) => TokenState::Rejected(rejection),
+            .map(|raw| {
+                let key = cache.enabled().then(|| cache_key(policy, &request.fetched_jwks, raw));
+                let verified = match key.and_then(|key| cache.get(&key)) {
+                    Some(cached) => cached.check_time(clock).map(|()| cached),
+                    None => token::verify_attestation(raw, policy, ring(), clock).inspect(|attestation| {
+                        if let Some(key) = key {
+                            cache.put(key, attestation.clone());
+                        }
+                    }),
+                };
+                match verified {
+                    Ok(attestation) => TokenState::Accepted(attestation),
+                    Err(rejection) => TokenState::Rejected(rejection),
+                }
             })
             .collect()
     };
@@ -93,7 +154,7 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
         bind(&mut states, Code::SubjectMismatch, |attestation| attestation.sub() == anchor);
     }
     let used = winners(&states);
-    let absent = |kind| if ring.can_verify(policy, kind) { missing_code(kind) } else { Code::KeysUnavailable };
+    let absent = |kind| if ring().can_verify(policy, kind) { missing_code(kind) } else { Code::KeysUnavailable };
     let evidence = Evidence {
         identity: facts_of(&states, &used, Kind::Identity, absent(Kind::Identity), |f| match f {
             Facts::Identity(facts) => Some(facts.clone()),

@@ -126,6 +126,16 @@ impl Metrics {
         }
     }
 
+    /// Registers the verified-token cache's hit and miss counters.
+    pub fn register_token_cache(&mut self, cache: &super::token_cache::TokenCache) {
+        self.registry.register("token_cache_hits", "Tokens whose verification came from the cache", cache.hits.clone());
+        self.registry.register(
+            "token_cache_misses",
+            "Tokens verified because the cache did not have them",
+            cache.misses.clone(),
+        );
+    }
+
     /// The text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();

@@ -24,6 +24,7 @@ pub mod forward_auth;
 pub mod keys;
 pub mod metrics;
 pub mod policy_reload;
+pub mod token_cache;
 
 use crate::core::check::{self, Request};
 use crate::core::codes::Code;
@@ -74,6 +75,8 @@ pub struct Options {
     pub drain_timeout: Duration,
     /// How keys from `jwks_uri`s are cached.
     pub keys: keys::Settings,
+    /// Accepted token verifications kept (0: none).
+    pub token_cache: usize,
 }
 
 impl Options {
@@ -86,6 +89,7 @@ impl Options {
             request_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(10),
             keys: keys::Settings::default(),
+            token_cache: 10_000,
         }
     }
 
@@ -101,6 +105,7 @@ pub struct AppState {
     pub issuers: Vec<demo_issuer::DemoIssuer>,
     pub metrics: metrics::Metrics,
     pub keys: keys::JwksCache,
+    pub tokens: token_cache::TokenCache,
     pub draining: AtomicBool,
     in_flight: Arc<tokio::sync::Semaphore>,
     options: Options,
@@ -113,11 +118,15 @@ impl AppState {
     /// An unreadable or invalid policy, in words.
     pub fn new(options: Options) -> Result<AppState, String> {
         let policy = LoadedPolicy::load(&options.policy_path())?;
+        let tokens = token_cache::TokenCache::new(options.token_cache);
+        let mut metrics = metrics::Metrics::new();
+        metrics.register_token_cache(&tokens);
         Ok(AppState {
             policy: ArcSwap::from_pointee(policy),
             issuers: demo_issuer::issuers(),
-            metrics: metrics::Metrics::new(),
+            metrics,
             keys: keys::JwksCache::new(options.keys.clone()),
+            tokens,
             draining: AtomicBool::new(false),
             in_flight: Arc::new(tokio::sync::Semaphore::new(options.max_in_flight)),
             options,
@@ -220,7 +229,8 @@ async fn decide(state: &Arc<AppState>, snapshot: Arc<LoadedPolicy>, request: Req
 async fn check_off_thread(state: &Arc<AppState>, snapshot: &Arc<LoadedPolicy>, request: &Request) -> Option<Report> {
     let request = Request { fetched_jwks: state.keys.documents(&snapshot.policy), ..request.clone() };
     let snapshot = snapshot.clone();
-    tokio::task::spawn_blocking(move || check::check(&snapshot.policy, &request)).await.ok()
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || check::check_cached(&snapshot.policy, &request, &state.tokens)).await.ok()
 }
 
 /// Keeps every `jwks_uri`'s keys fresh, in the background.

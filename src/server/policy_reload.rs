@@ -48,6 +48,7 @@ pub fn reload(state: &super::AppState) -> bool {
                 "policy reloaded"
             );
             state.policy.store(std::sync::Arc::new(next));
+            state.tokens.clear();
             state.metrics.policy_reloads.get_or_create(&super::metrics::Result { result: "ok".into() }).inc();
             true
         }

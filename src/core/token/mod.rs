@@ -77,6 +77,9 @@ pub struct VerifiedAttestation {
     summary: TokenSummary,
     iat: u64,
     exp: u64,
+    nbf: Option<u64>,
+    /// The issuer's `max_token_age_seconds` under the policy it was verified with.
+    max_age: Option<u64>,
     sub: String,
     nonce: Option<String>,
     facts: Facts,
@@ -205,36 +208,51 @@ pub fn verify_attestation(
         return Err(out.reject(Code::AudienceMismatch));
     }
     let facts = claims::facts(kind, &payload, common.iat).map_err(|error| out.claim(&error))?;
-    check_time(&common, issuer.max_token_age_seconds, clock).map_err(|code| {
-        let suspect = code == Code::TokenNotYetValid
-            && !clock.server_time_known
-            && common.iat > clock.now.saturating_add(clock.leeway);
-        Rejection { clock_suspect: suspect, ..out.reject(code) }
-    })?;
-
-    Ok(VerifiedAttestation {
+    let attestation = VerifiedAttestation {
         summary: out.summary,
         iat: common.iat,
         exp: common.exp,
+        nbf: common.nbf,
+        max_age: issuer.max_token_age_seconds,
         sub: common.sub,
         nonce: common.nonce,
         facts,
         payload_segment: segments.payload.to_owned(),
-    })
+    };
+    attestation.check_time(clock)?;
+    Ok(attestation)
+}
+
+impl VerifiedAttestation {
+    /// The time checks of SPEC §4 at `clock`: what a cached verification must pass again on
+    /// every use (everything else about a token does not depend on the clock).
+    ///
+    /// # Errors
+    /// `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID` (with `clock_suspect` when no server time is
+    /// known and `iat` is in the future), `TOKEN_TOO_OLD`.
+    #[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
+    pub fn check_time(&self, clock: Clock) -> Result<(), Rejection> {
+        check_time(self.iat, self.exp, self.nbf, self.max_age, clock).map_err(|code| {
+            let suspect = code == Code::TokenNotYetValid
+                && !clock.server_time_known
+                && self.iat > clock.now.saturating_add(clock.leeway);
+            Rejection { code, summary: self.summary.clone(), detail: None, clock_suspect: suspect }
+        })
+    }
 }
 
 /// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
-fn check_time(claims: &claims::CommonClaims, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
+fn check_time(iat: u64, exp: u64, nbf: Option<u64>, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
     let Clock { now, leeway, .. } = clock;
     // Claims are at most 2^53, but a library caller may pass any `now`: saturate, never wrap.
-    if claims.exp.saturating_add(leeway) <= now {
+    if exp.saturating_add(leeway) <= now {
         return Err(Code::TokenExpired);
     }
     let latest = now.saturating_add(leeway);
-    if claims.nbf.is_some_and(|nbf| nbf > latest) || claims.iat > latest {
+    if nbf.is_some_and(|nbf| nbf > latest) || iat > latest {
         return Err(Code::TokenNotYetValid);
     }
-    if max_age.is_some_and(|max_age| claims.iat.saturating_add(max_age).saturating_add(leeway) < now) {
+    if max_age.is_some_and(|max_age| iat.saturating_add(max_age).saturating_add(leeway) < now) {
         return Err(Code::TokenTooOld);
     }
     Ok(())
