@@ -37,9 +37,15 @@ struct Service {
 
 impl Service {
     fn start(policy: &Path, dir: &Path) -> Service {
+        Service::start_with(policy, dir, &[])
+    }
+
+    fn start_with(policy: &Path, dir: &Path, options: &[&str]) -> Service {
         let stderr = dir.join("service.stderr");
         let mut child = Command::new(BIN)
-            .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--policy"])
+            .args(["serve", "--no-demo", "--addr", "127.0.0.1:0"])
+            .args(options)
+            .arg("--policy")
             .arg(policy)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr).unwrap())
@@ -383,6 +389,26 @@ fn journeys_through(port: u16, reached: &AtomicU32, denied_status: u16) {
     assert_eq!(reached.load(Ordering::SeqCst), before + 1, "a refused request reached the model");
 }
 
+/// A gateway process, stopped when dropped (a failing test too).
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A configuration from docs/gateways/ with its ports (gateway 8081, service 8080, model
+/// 9000) replaced by the test's.
+fn gateway_config(file: &str, port: u16, service: &Service, upstream: u16) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/gateways").join(file))
+        .unwrap()
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", service.port))
+        .replace("127.0.0.1:9000", &format!("127.0.0.1:{upstream}"))
+}
+
 fn gateway_binary(path: &str) -> &str {
     assert!(
         Path::new(path).exists(),
@@ -398,11 +424,7 @@ fn nginx_auth_request_lets_the_eligible_through_and_refuses_the_rest() {
     let service = Service::start(Path::new(POLICY), &dir);
     let (upstream, reached) = upstream();
     let port = free_port();
-    let config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/gateways/nginx.conf"))
-        .unwrap()
-        .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"))
-        .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", service.port))
-        .replace("127.0.0.1:9000", &format!("127.0.0.1:{upstream}"));
+    let config = gateway_config("nginx.conf", port, &service, upstream);
     let prefix = dir.display().to_string();
     let config = format!(
         "daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log info;\nevents {{ worker_connections 64; }}\n\
@@ -410,15 +432,15 @@ fn nginx_auth_request_lets_the_eligible_through_and_refuses_the_rest() {
          uwsgi_temp_path {prefix}/uwsgi;\n  scgi_temp_path {prefix}/scgi;\n{config}\n}}\n"
     );
     std::fs::write(dir.join("nginx.conf"), config).unwrap();
-    let mut child = Command::new(nginx)
-        .args(["-p", &prefix, "-c", &format!("{prefix}/nginx.conf")])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let _nginx = Gateway(
+        Command::new(nginx)
+            .args(["-p", &prefix, "-c", &format!("{prefix}/nginx.conf")])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_for_port(port, "nginx", || std::fs::read_to_string(dir.join("error.log")).unwrap_or_default());
     journeys_through(port, &reached, 403);
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -428,31 +450,27 @@ fn caddy_forward_auth_lets_the_eligible_through_and_refuses_the_rest() {
     let service = Service::start(Path::new(POLICY), &dir);
     let (upstream, reached) = upstream();
     let port = free_port();
-    let site = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/gateways/Caddyfile"))
-        .unwrap()
-        .replace("127.0.0.1:8081", &format!("127.0.0.1:{port}"))
-        .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", service.port))
-        .replace("127.0.0.1:9000", &format!("127.0.0.1:{upstream}"));
+    let site = gateway_config("Caddyfile", port, &service, upstream);
     let config = format!("{{\n  admin off\n  auto_https off\n  storage file_system {}/data\n}}\n{site}", dir.display());
     std::fs::write(dir.join("Caddyfile"), config).unwrap();
     let log = dir.join("caddy.log");
-    let mut child = Command::new(caddy)
-        .args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(dir.join("Caddyfile"))
-        .env("HOME", &dir)
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let _caddy = Gateway(
+        Command::new(caddy)
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(dir.join("Caddyfile"))
+            .env("HOME", &dir)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+    );
     wait_for_port(port, "caddy", || std::fs::read_to_string(&log).unwrap_or_default());
     // Caddy passes the service's own answer back: 403 with the report.
     journeys_through(port, &reached, 403);
     let refused = request(port, "GET", "/v1/complete", &[("Access-Check-Attestation", &tokens("IR"))]);
     assert_eq!(refused.header("access-check-outcome"), Some("blocked"));
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// A JWKS endpoint whose document and status the test changes as it goes.
@@ -512,21 +530,7 @@ fn keys_from_a_jwks_uri_rotate_and_fail_closed_after_the_grace_period() {
     }
     let path = dir.join("policy.json");
     std::fs::write(&path, policy.to_pretty()).unwrap();
-    let stderr = dir.join("service.stderr");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--no-demo", "--addr", "127.0.0.1:0", "--jwks-min-ttl", "1", "--jwks-grace", "3", "--policy"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let service = Service {
-        port: line.rsplit("127.0.0.1:").next().unwrap().split('/').next().unwrap().parse().unwrap(),
-        child,
-        stderr,
-    };
+    let service = Service::start_with(&path, &dir, &["--jwks-min-ttl", "1", "--jwks-grace", "3"]);
     let wait_until = |what: &str, ready: &dyn Fn() -> bool| {
         let started = Instant::now();
         while !ready() {
