@@ -89,7 +89,8 @@ impl Options {
             request_timeout: Duration::from_secs(10),
             drain_timeout: Duration::from_secs(10),
             keys: keys::Settings::default(),
-            token_cache: 10_000,
+            // 10,000 sessions of three tokens.
+            token_cache: 30_000,
         }
     }
 
