@@ -476,14 +476,15 @@ fn caddy_forward_auth_lets_the_eligible_through_and_refuses_the_rest() {
 /// A JWKS endpoint whose document and status the test changes as it goes.
 struct JwksServer {
     port: u16,
-    answer: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+    /// Status, body, and how long to wait before answering.
+    answer: std::sync::Arc<std::sync::Mutex<(u16, String, Duration)>>,
 }
 
 impl JwksServer {
     fn start() -> JwksServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let answer = std::sync::Arc::new(std::sync::Mutex::new((503, String::new())));
+        let answer = std::sync::Arc::new(std::sync::Mutex::new((503, String::new(), Duration::ZERO)));
         let shared = answer.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -493,7 +494,8 @@ impl JwksServer {
                 while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
                     line.clear();
                 }
-                let (status, body) = shared.lock().unwrap().clone();
+                let (status, body, delay) = shared.lock().unwrap().clone();
+                std::thread::sleep(delay);
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status} X\r\ncache-control: max-age=1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -505,11 +507,15 @@ impl JwksServer {
     }
 
     fn publish(&self, keys: &[&crate::support::mint::DemoKey]) {
-        *self.answer.lock().unwrap() = (200, crate::support::mint::jwks(keys).to_compact());
+        self.publish_slowly(keys, Duration::ZERO);
+    }
+
+    fn publish_slowly(&self, keys: &[&crate::support::mint::DemoKey], delay: Duration) {
+        *self.answer.lock().unwrap() = (200, crate::support::mint::jwks(keys).to_compact(), delay);
     }
 
     fn go_down(&self) {
-        *self.answer.lock().unwrap() = (503, String::new());
+        *self.answer.lock().unwrap() = (503, String::new(), Duration::ZERO);
     }
 }
 
@@ -565,7 +571,13 @@ fn keys_from_a_jwks_uri_rotate_and_fail_closed_after_the_grace_period() {
     assert_eq!(decide(&old_key), 200);
     // Rotation: the issuer publishes a new key and drops the old one. No restart.
     jwks.publish(&[&new_key]);
-    assert_eq!(decide(&new_key), 200, "a token under a newly published kid: {}", service.log());
+    // The first request may find the refetch still under way (503, no decision) on a busy
+    // machine; the token is decided once it lands.
+    wait_until("a token under a newly published kid", &|| match decide(&new_key) {
+        200 => true,
+        503 => false,
+        other => panic!("a token under a newly published kid: {other}"),
+    });
     assert_eq!(decide(&old_key), 403, "a key that left the JWKS still verified");
     // The issuer goes down: its last keys serve within the grace period, then fail closed.
     jwks.go_down();
@@ -576,4 +588,63 @@ fn keys_from_a_jwks_uri_rotate_and_fail_closed_after_the_grace_period() {
     assert_eq!(decide(&new_key), 503, "past the grace period: no decision can be made");
     let metrics = request(service.port, "GET", "/metrics", &[]).body;
     assert!(metrics.contains(r#"access_check_jwks_fetches_total{result="error"}"#), "{metrics}");
+}
+
+#[test]
+fn a_slow_refetch_on_an_unknown_kid_answers_503_and_the_next_request_is_decided() {
+    use crate::support::mint::DemoKey;
+    let dir = scratch("slow-jwks");
+    let jwks = JwksServer::start();
+    let (old_key, new_key) = (DemoKey::es256("slow-old"), DemoKey::es256("slow-new"));
+    jwks.publish(&[&old_key]);
+    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
+    if let Json::Object(members) = &mut policy {
+        if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
+            let uri = format!("http://127.0.0.1:{}/jwks.json", jwks.port);
+            issuers[0] =
+                with(&crate::support::mint::without(&issuers[0], &["jwks"]), &[("jwks_uri", uri.as_str().into())]);
+        }
+    }
+    let path = dir.join("policy.json");
+    std::fs::write(&path, policy.to_pretty()).unwrap();
+    // A long cache time: only the unknown kid makes the service fetch again.
+    let service = Service::start_with(&path, &dir, &["--jwks-min-ttl", "3600"]);
+    let started = Instant::now();
+    while request(service.port, "GET", "/readyz", &[]).status != 200 {
+        assert!(started.elapsed() < Duration::from_secs(20), "{}", service.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The issuer publishes a new key but answers slowly (longer than a request waits).
+    jwks.publish_slowly(&[&new_key], Duration::from_millis(1500));
+    let now = now();
+    let identity = new_key.sign_json(
+        &new_key.header(IDENTITY),
+        &with(
+            &identity_claims(),
+            &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - DAY).into())],
+        ),
+    );
+    let location = tokens("US").split_once(", ").unwrap().1.to_owned();
+    let attestation = format!("{identity},{location}");
+    let ask = || {
+        request(
+            service.port,
+            "GET",
+            "/forward-auth",
+            &[("Access-Check-Attestation", &attestation), ("Access-Check-Tier", "frontier")],
+        )
+    };
+    let first = ask();
+    assert_eq!(first.status, 503, "no decision while the keys are being fetched: {}", first.body);
+    assert_eq!(first.header("access-check-outcome"), Some(""));
+    // The fetch goes on without the request; once it lands, the same token is decided.
+    let started = Instant::now();
+    loop {
+        let answer = ask();
+        if answer.status == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never decided: {} {}", answer.status, service.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

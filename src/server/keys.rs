@@ -4,7 +4,7 @@
 //!   10 min), and refreshed in the background at 80% of that.
 //! - A token naming an unknown `kid` triggers one refetch per issuer at a time, at most once
 //!   per cooldown (30 s), so that a flood of made-up kids cannot hammer the issuer; the
-//!   request waits for it (bounded by the fetch timeout) and is decided again.
+//!   request waits for it at most [`super::REFETCH_WAIT`] and is decided again.
 //! - Fetches time out after 5 s, follow no redirects, need a 200, read at most 64 KiB, and a
 //!   document replaces the cached one only if it gives the issuer usable keys, checked as
 //!   evaluation reads them. The policy already allows only `https://` (or `http://` on a

@@ -55,6 +55,9 @@ use tower_http::timeout::TimeoutLayer;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// Longest a request waits for the refetch of an issuer's keys that its unknown `kid` started.
+pub const REFETCH_WAIT: Duration = Duration::from_millis(150);
+
 /// Largest request body: eight 16 KiB tokens and their JSON, with room to spare.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -215,7 +218,23 @@ async fn decide(state: &Arc<AppState>, snapshot: Arc<LoadedPolicy>, request: Req
         .collect();
     let mut refetched = false;
     for iss in unknown_key_issuers {
-        refetched |= state.keys.refetch_for_unknown_kid(&snapshot.policy, &iss, &state.metrics).await;
+        // The refetch runs on its own; the request waits for it only briefly (gateways such as
+        // Envoy give an auth check 200 ms). A slower issuer: no decision now, and the keys
+        // are there for the next request.
+        let (fetching_state, fetching_policy) = (state.clone(), snapshot.clone());
+        let refetch = tokio::spawn(async move {
+            fetching_state.keys.refetch_for_unknown_kid(&fetching_policy.policy, &iss, &fetching_state.metrics).await
+        });
+        match tokio::time::timeout(REFETCH_WAIT, refetch).await {
+            Ok(Ok(fetched)) => refetched |= fetched,
+            Ok(Err(_)) => {}
+            Err(_) => {
+                return decision::without_decision(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "an issuer's keys are being fetched; try again in a moment",
+                )
+            }
+        }
     }
     if refetched {
         if let Some(again) = check_off_thread(state, &snapshot, &request).await {
