@@ -15,7 +15,7 @@ usage:
   access-check verify --jwk FILE [--alg ALG] JWS
   access-check replay CODE [--policy FILE] [--lang TAG] [--text]
   access-check serve [--addr 127.0.0.1:8080] [--policy FILE] [--root DIR] [--no-demo]
-                     [--jwks-grace SECS] [--jwks-min-ttl SECS] [--token-cache N]
+                     [--jwks-grace SECS] [--jwks-min-ttl SECS] [--token-cache N] [--audit off]
   access-check --version
 
 exit status: 0 report made / signature valid, 1 signature invalid, 2 unusable input";

@@ -313,6 +313,16 @@ fn sighup_reloads_a_valid_policy_and_keeps_serving_the_old_one_otherwise() {
 }
 
 #[test]
+fn an_audit_store_is_refused_until_there_is_one() {
+    let output = Command::new(BIN)
+        .args(["serve", "--no-demo", "--audit", "sqlite:audit.sqlite", "--policy", POLICY])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no audit store yet"));
+}
+
+#[test]
 fn sigterm_drains_and_exits_0() {
     let dir = scratch("drain");
     let mut service = Service::start(Path::new(POLICY), &dir);

@@ -282,6 +282,14 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     let root = std::path::PathBuf::from(args.value("root")?.unwrap_or_else(|| ".".to_owned()));
     let policy = args.value("policy")?.map(std::path::PathBuf::from);
     let no_demo = args.flag("no-demo");
+    // SPEC §11's audit stores are not built yet: accept only `off`, and say so for the rest.
+    if let Some(store) = args.value("audit")? {
+        if store != "off" {
+            return Err(format!(
+                "--audit {store:?}: this version has no audit store yet (the audit trail is still to come); use --audit off"
+            ));
+        }
+    }
     let seconds = |value: Option<String>, name: &str| -> Result<Option<std::time::Duration>, String> {
         value
             .map(|text| {
