@@ -63,9 +63,9 @@ impl Service {
         Service { child, port, stderr }
     }
 
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).unwrap());
+        nix::sys::signal::kill(pid, signal).unwrap();
     }
 
     fn log(&self) -> String {
@@ -286,7 +286,7 @@ fn sighup_reloads_a_valid_policy_and_keeps_serving_the_old_one_otherwise() {
     };
     assert_eq!(version(&service), "2026-11-21.1");
     std::fs::write(&path, original.replace("2026-11-21.1", "2026-12-01.1")).unwrap();
-    service.signal("HUP");
+    service.signal(nix::sys::signal::Signal::SIGHUP);
     let started = Instant::now();
     while version(&service) != "2026-12-01.1" {
         assert!(started.elapsed() < Duration::from_secs(10), "not reloaded: {}", service.log());
@@ -295,7 +295,7 @@ fn sighup_reloads_a_valid_policy_and_keeps_serving_the_old_one_otherwise() {
     assert!(service.log().contains("policy reloaded"), "{}", service.log());
     // An invalid policy is refused, named, and the running one stays.
     std::fs::write(&path, original.replace("\"leeway_seconds\": 60", "\"leeway_seconds\": 6000")).unwrap();
-    service.signal("HUP");
+    service.signal(nix::sys::signal::Signal::SIGHUP);
     let started = Instant::now();
     while !service.log().contains("policy reload refused") {
         assert!(started.elapsed() < Duration::from_secs(10), "no refusal logged: {}", service.log());
@@ -327,7 +327,7 @@ fn sigterm_drains_and_exits_0() {
     let dir = scratch("drain");
     let mut service = Service::start(Path::new(POLICY), &dir);
     assert_eq!(request(service.port, "GET", "/healthz", &[]).status, 200);
-    service.signal("TERM");
+    service.signal(nix::sys::signal::Signal::SIGTERM);
     let started = Instant::now();
     let status = loop {
         if let Some(status) = service.child.try_wait().unwrap() {
