@@ -3,7 +3,7 @@
 //! and Caddy `forward_auth`, the Debian packages `./dev test` installs).
 
 use crate::support::demo::*;
-use crate::support::mint::with;
+use crate::support::mint::{with, DemoKey};
 use access_check::core::json::Json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -131,26 +131,46 @@ fn now() -> u64 {
     access_check::server::now()
 }
 
-/// Tokens valid now (the service reads the real clock), signed by the demo keys of
-/// `www/policy.json`.
-fn tokens(country: &str) -> String {
-    let keys = keys();
+/// An identity token valid now (the service reads the real clock), signed by `key`.
+fn identity_by(key: &DemoKey) -> String {
     let now = now();
-    let identity = keys.idv_es256.sign_json(
-        &keys.idv_es256.header(IDENTITY),
-        &with(
-            &identity_claims(),
-            &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - 30 * DAY).into())],
-        ),
-    );
-    let location = keys.edge.sign_json(
-        &keys.edge.header(LOCATION),
-        &with(
-            &location_claims(),
-            &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("country", country.into())],
-        ),
-    );
-    format!("{identity}, {location}")
+    let claims = [("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - 30 * DAY).into())];
+    key.sign_json(&key.header(IDENTITY), &with(&identity_claims(), &claims))
+}
+
+/// A location token valid now, from `country`, signed by the demo edge key.
+fn location_from(country: &str) -> String {
+    let now = now();
+    let edge = keys().edge;
+    let claims = [("iat", (now - 60).into()), ("exp", (now + 600).into()), ("country", country.into())];
+    edge.sign_json(&edge.header(LOCATION), &with(&location_claims(), &claims))
+}
+
+/// An identity and a location token valid now, signed by the demo keys of `www/policy.json`,
+/// as one `Access-Check-Attestation` value.
+fn tokens(country: &str) -> String {
+    format!("{}, {}", identity_by(&keys().idv_es256), location_from(country))
+}
+
+/// Polls `ready` until it holds, for at most 20 s; `log` explains a failure.
+fn wait_until(what: &str, log: impl Fn() -> String, ready: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < Duration::from_secs(20), "{what}: {}", log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The demo policy with the identity issuer's keys at `uri` instead of inline, written into
+/// `dir`.
+fn policy_with_jwks_uri(dir: &Path, uri: &str) -> PathBuf {
+    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
+    let Json::Object(members) = &mut policy else { panic!("a policy is an object") };
+    let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") else { panic!() };
+    issuers[0] = with(&crate::support::mint::without(&issuers[0], &["jwks"]), &[("jwks_uri", uri.into())]);
+    let path = dir.join("policy.json");
+    std::fs::write(&path, policy.to_pretty()).unwrap();
+    path
 }
 
 fn assert_decision_headers(answer: &Answer, outcome: &str) {
@@ -249,17 +269,7 @@ fn health_readiness_and_metrics() {
         assert!(metrics.body.contains(expected), "{expected} not in\n{}", metrics.body);
     }
     // A policy whose issuer has only a jwks_uri nobody answers: not ready, and it says why.
-    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
-    if let Json::Object(members) = &mut policy {
-        if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
-            issuers[0] = with(
-                &crate::support::mint::without(&issuers[0], &["jwks"]),
-                &[("jwks_uri", format!("http://127.0.0.1:{}/jwks.json", free_port()).as_str().into())],
-            );
-        }
-    }
-    let path = dir.join("policy.json");
-    std::fs::write(&path, policy.to_pretty()).unwrap();
+    let path = policy_with_jwks_uri(&dir, &format!("http://127.0.0.1:{}/jwks.json", free_port()));
     let service = Service::start(&path, &dir);
     let ready = request(service.port, "GET", "/readyz", &[]);
     assert_eq!(ready.status, 503);
@@ -287,20 +297,12 @@ fn sighup_reloads_a_valid_policy_and_keeps_serving_the_old_one_otherwise() {
     assert_eq!(version(&service), "2026-11-21.1");
     std::fs::write(&path, original.replace("2026-11-21.1", "2026-12-01.1")).unwrap();
     service.signal(nix::sys::signal::Signal::SIGHUP);
-    let started = Instant::now();
-    while version(&service) != "2026-12-01.1" {
-        assert!(started.elapsed() < Duration::from_secs(10), "not reloaded: {}", service.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("not reloaded", || service.log(), || version(&service) == "2026-12-01.1");
     assert!(service.log().contains("policy reloaded"), "{}", service.log());
     // An invalid policy is refused, named, and the running one stays.
     std::fs::write(&path, original.replace("\"leeway_seconds\": 60", "\"leeway_seconds\": 6000")).unwrap();
     service.signal(nix::sys::signal::Signal::SIGHUP);
-    let started = Instant::now();
-    while !service.log().contains("policy reload refused") {
-        assert!(started.elapsed() < Duration::from_secs(10), "no refusal logged: {}", service.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("no refusal logged", || service.log(), || service.log().contains("policy reload refused"));
     assert!(service.log().contains("leeway_seconds"), "{}", service.log());
     assert_eq!(version(&service), "2026-12-01.1");
     let answer = request(
@@ -516,11 +518,15 @@ impl JwksServer {
         JwksServer { port, answer }
     }
 
-    fn publish(&self, keys: &[&crate::support::mint::DemoKey]) {
+    fn uri(&self) -> String {
+        format!("http://127.0.0.1:{}/jwks.json", self.port)
+    }
+
+    fn publish(&self, keys: &[&DemoKey]) {
         self.publish_slowly(keys, Duration::ZERO);
     }
 
-    fn publish_slowly(&self, keys: &[&crate::support::mint::DemoKey], delay: Duration) {
+    fn publish_slowly(&self, keys: &[&DemoKey], delay: Duration) {
         *self.answer.lock().unwrap() = (200, crate::support::mint::jwks(keys).to_compact(), delay);
     }
 
@@ -531,41 +537,16 @@ impl JwksServer {
 
 #[test]
 fn keys_from_a_jwks_uri_rotate_and_fail_closed_after_the_grace_period() {
-    use crate::support::mint::DemoKey;
     let dir = scratch("rotation");
     let jwks = JwksServer::start();
     let (old_key, new_key) = (DemoKey::es256("rotation-old"), DemoKey::es256("rotation-new"));
     jwks.publish(&[&old_key]);
-    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
-    if let Json::Object(members) = &mut policy {
-        if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
-            let uri = format!("http://127.0.0.1:{}/jwks.json", jwks.port);
-            issuers[0] =
-                with(&crate::support::mint::without(&issuers[0], &["jwks"]), &[("jwks_uri", uri.as_str().into())]);
-        }
-    }
-    let path = dir.join("policy.json");
-    std::fs::write(&path, policy.to_pretty()).unwrap();
+    let path = policy_with_jwks_uri(&dir, &jwks.uri());
     let service = Service::start_with(&path, &dir, &["--jwks-min-ttl", "1", "--jwks-grace", "3"]);
-    let wait_until = |what: &str, ready: &dyn Fn() -> bool| {
-        let started = Instant::now();
-        while !ready() {
-            assert!(started.elapsed() < Duration::from_secs(20), "{what}: {}", service.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
+    let wait_until = |what: &str, ready: &dyn Fn() -> bool| wait_until(what, || service.log(), ready);
     wait_until("the first fetch", &|| request(service.port, "GET", "/readyz", &[]).status == 200);
-    let now = now();
-    let identity = |key: &DemoKey| {
-        key.sign_json(
-            &key.header(IDENTITY),
-            &with(
-                &identity_claims(),
-                &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - DAY).into())],
-            ),
-        )
-    };
-    let location = tokens("US").split_once(", ").unwrap().1.to_owned();
+    let identity = identity_by;
+    let location = location_from("US");
     let decide = |key: &DemoKey| {
         request(
             service.port,
@@ -602,39 +583,17 @@ fn keys_from_a_jwks_uri_rotate_and_fail_closed_after_the_grace_period() {
 
 #[test]
 fn a_slow_refetch_on_an_unknown_kid_answers_503_and_the_next_request_is_decided() {
-    use crate::support::mint::DemoKey;
     let dir = scratch("slow-jwks");
     let jwks = JwksServer::start();
     let (old_key, new_key) = (DemoKey::es256("slow-old"), DemoKey::es256("slow-new"));
     jwks.publish(&[&old_key]);
-    let mut policy = Json::parse(&std::fs::read_to_string(POLICY).unwrap()).unwrap();
-    if let Json::Object(members) = &mut policy {
-        if let Some((_, Json::Array(issuers))) = members.iter_mut().find(|(k, _)| k == "issuers") {
-            let uri = format!("http://127.0.0.1:{}/jwks.json", jwks.port);
-            issuers[0] =
-                with(&crate::support::mint::without(&issuers[0], &["jwks"]), &[("jwks_uri", uri.as_str().into())]);
-        }
-    }
-    let path = dir.join("policy.json");
-    std::fs::write(&path, policy.to_pretty()).unwrap();
+    let path = policy_with_jwks_uri(&dir, &jwks.uri());
     // A long cache time: only the unknown kid makes the service fetch again.
     let service = Service::start_with(&path, &dir, &["--jwks-min-ttl", "3600"]);
-    let started = Instant::now();
-    while request(service.port, "GET", "/readyz", &[]).status != 200 {
-        assert!(started.elapsed() < Duration::from_secs(20), "{}", service.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("the first fetch", || service.log(), || request(service.port, "GET", "/readyz", &[]).status == 200);
     // The issuer publishes a new key but answers slowly (longer than a request waits).
     jwks.publish_slowly(&[&new_key], Duration::from_millis(1500));
-    let now = now();
-    let identity = new_key.sign_json(
-        &new_key.header(IDENTITY),
-        &with(
-            &identity_claims(),
-            &[("iat", (now - 60).into()), ("exp", (now + 600).into()), ("verified_at", (now - DAY).into())],
-        ),
-    );
-    let location = tokens("US").split_once(", ").unwrap().1.to_owned();
+    let (identity, location) = (identity_by(&new_key), location_from("US"));
     let attestation = format!("{identity},{location}");
     let ask = || {
         request(
@@ -648,13 +607,5 @@ fn a_slow_refetch_on_an_unknown_kid_answers_503_and_the_next_request_is_decided(
     assert_eq!(first.status, 503, "no decision while the keys are being fetched: {}", first.body);
     assert_eq!(first.header("access-check-outcome"), Some(""));
     // The fetch goes on without the request; once it lands, the same token is decided.
-    let started = Instant::now();
-    loop {
-        let answer = ask();
-        if answer.status == 200 {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "never decided: {} {}", answer.status, service.log());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until("never decided", || service.log(), || ask().status == 200);
 }
