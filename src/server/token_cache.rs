@@ -30,16 +30,6 @@ impl TokenCache {
             entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.entries
-            .as_ref()
-            .map_or(0, |entries| entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl VerificationCache for TokenCache {
