@@ -252,18 +252,20 @@ fn health_readiness_and_metrics() {
     assert_eq!(request(service.port, "GET", "/healthz", &[]).status, 200);
     let ready = request(service.port, "GET", "/readyz", &[]);
     assert_eq!(ready.status, 200, "{}", ready.body);
-    request(
-        service.port,
-        "GET",
-        "/forward-auth",
-        &[("Access-Check-Attestation", &tokens("US")), ("Access-Check-Tier", "frontier")],
-    );
+    // The same session twice: the second time both tokens come from the verified-token cache.
+    let session = tokens("US");
+    for _ in 0..2 {
+        let headers = [("Access-Check-Attestation", session.as_str()), ("Access-Check-Tier", "frontier")];
+        assert_eq!(request(service.port, "GET", "/forward-auth", &headers).status, 200);
+    }
     let metrics = request(service.port, "GET", "/metrics", &[]);
     assert_eq!(metrics.status, 200);
     for expected in [
-        r#"access_check_decisions_total{endpoint="forward_auth",tier="frontier",outcome="granted"} 1"#,
-        r#"access_check_token_verifications_total{alg="ES256",result="accepted"} 2"#,
-        "access_check_decision_duration_seconds_count 1",
+        r#"access_check_decisions_total{endpoint="forward_auth",tier="frontier",outcome="granted"} 2"#,
+        r#"access_check_token_verifications_total{alg="ES256",result="accepted"} 4"#,
+        "access_check_decision_duration_seconds_count 2",
+        "access_check_token_cache_hits_total 2",
+        "access_check_token_cache_misses_total 2",
         "# EOF",
     ] {
         assert!(metrics.body.contains(expected), "{expected} not in\n{}", metrics.body);
