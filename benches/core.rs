@@ -13,7 +13,8 @@ use access_check::core::json::Json;
 use access_check::core::policy::evaluate::evaluate_tier;
 use access_check::core::policy::Policy;
 use access_check::core::support as codes;
-use access_check::core::token::{jwk, verify_signature_only, Algorithm};
+use access_check::core::token::signature::{AwsLc, RustCrypto, SignatureVerifier};
+use access_check::core::token::{jwk, verify_signature_only_with, Algorithm};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use support::demo::*;
@@ -64,10 +65,17 @@ fn signed_samples() -> Vec<(&'static str, jwk::Key, String)> {
 }
 
 fn verification(c: &mut Criterion) {
+    // The same pre-checks, then each verifier's arithmetic: the pure-Rust crates (the browser
+    // build's) and aws-lc (the native default).
     let mut group = c.benchmark_group("verify signature");
+    let verifiers: [(&str, &dyn SignatureVerifier); 2] = [("rust", &RustCrypto), ("aws-lc", &AwsLc)];
     for (name, key, token) in signed_samples() {
-        assert!(verify_signature_only(&token, &key).is_ok(), "{name}");
-        group.bench_function(name, |b| b.iter(|| verify_signature_only(black_box(&token), black_box(&key))));
+        for (verifier_name, verifier) in verifiers {
+            assert!(verify_signature_only_with(&token, &key, verifier).is_ok(), "{name}");
+            group.bench_function(format!("{name}/{verifier_name}"), |b| {
+                b.iter(|| verify_signature_only_with(black_box(&token), black_box(&key), verifier))
+            });
+        }
     }
     group.finish();
 }

@@ -20,6 +20,7 @@ mod scenarios;
 mod security;
 mod server;
 mod service;
+mod signature_seam;
 mod support_codes;
 mod vectors;
 mod verification_cache;

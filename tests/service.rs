@@ -344,6 +344,48 @@ fn sigterm_drains_and_exits_0() {
     assert!(service.log().contains("draining"), "{}", service.log());
 }
 
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_with_its_decision() {
+    let dir = scratch("drain-in-flight");
+    let mut service = Service::start(Path::new(POLICY), &dir);
+    let body = format!(
+        r#"{{"tokens": ["{}", "{}"], "tier": "frontier"}}"#,
+        identity_by(&keys().idv_es256),
+        location_from("US")
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    // A request whose body is still arriving when SIGTERM comes.
+    let mut stream = TcpStream::connect(("127.0.0.1", service.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let head = format!(
+        "POST /api/enforce HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(first.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    service.signal(nix::sys::signal::Signal::SIGTERM);
+    wait_until("the service starts draining", || service.log(), || service.log().contains("draining"));
+    // New connections are refused from now on; the one in flight is waited for.
+    wait_until("the listener closes", || service.log(), || TcpStream::connect(("127.0.0.1", service.port)).is_err());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(service.child.try_wait().unwrap().is_none(), "exited with a request in flight: {}", service.log());
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(raw.to_ascii_lowercase().contains("access-check-outcome: granted"), "{raw}");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = service.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "still running: {}", service.log());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{}", service.log());
+}
+
 /// A stand-in model upstream: answers 200 with the outcome header the gateway passed on, and
 /// counts the requests that reached it.
 fn upstream() -> (u16, std::sync::Arc<AtomicU32>) {

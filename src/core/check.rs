@@ -15,6 +15,7 @@ use crate::core::policy::Policy;
 use crate::core::remedy;
 use crate::core::report::{CheckReport, ClockReport, ReplayInfo, Report, ReportError, TierReport, TokenReport};
 use crate::core::support::{self, Detail, MessageKey, RecordedError, SupportRecord, TierRecord, TokenRecord};
+use crate::core::token::signature::SignatureVerifier;
 use crate::core::token::{self, Clock, Rejection, VerifiedAttestation};
 
 /// Most tokens one evaluation accepts (SECURITY.md rule 1).
@@ -110,6 +111,17 @@ pub fn check(policy: &Policy, request: &Request) -> Report {
 
 /// [`check`], taking accepted verifications from `cache` and keeping new ones there.
 pub fn check_cached(policy: &Policy, request: &Request, cache: &dyn VerificationCache) -> Report {
+    check_with(policy, request, cache, token::signature::default_verifier())
+}
+
+/// [`check_cached`] with the signature arithmetic left to `verifier` (every other rule is
+/// applied here, whatever the verifier).
+pub fn check_with(
+    policy: &Policy,
+    request: &Request,
+    cache: &dyn VerificationCache,
+    verifier: &dyn SignatureVerifier,
+) -> Report {
     let request = &clamped(request);
     let clock = Clock {
         now: request.server_time.unwrap_or(request.now),
@@ -134,7 +146,7 @@ pub fn check_cached(policy: &Policy, request: &Request, cache: &dyn Verification
                 let key = cache.enabled().then(|| cache_key(policy, &request.fetched_jwks, raw));
                 let verified = match key.and_then(|key| cache.get(&key)) {
                     Some(cached) => cached.check_time(clock).map(|()| cached),
-                    None => token::verify_attestation(raw, policy, ring(), clock).inspect(|attestation| {
+                    None => token::verify_attestation(raw, policy, ring(), clock, verifier).inspect(|attestation| {
                         if let Some(key) = key {
                             cache.put(key, attestation.clone());
                         }

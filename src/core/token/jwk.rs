@@ -24,7 +24,20 @@ const PRIVATE_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 pub struct Key {
     pub kid: Option<String>,
     pub alg: Algorithm,
+    public: PublicKey,
+    /// The same key parsed for the pure-Rust verifier.
     pub(super) material: KeyMaterial,
+}
+
+/// A checked public key in the encoding signature libraries take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicKey {
+    /// The SEC1 uncompressed point `04 ‖ x ‖ y`.
+    P256([u8; 65]),
+    /// The 32-byte encoding of the point A (RFC 8032).
+    Ed25519([u8; 32]),
+    /// Modulus and exponent, big-endian, without leading zeros.
+    Rsa { n: Vec<u8>, e: Vec<u8> },
 }
 
 impl std::fmt::Debug for Key {
@@ -34,6 +47,10 @@ impl std::fmt::Debug for Key {
 }
 
 impl Key {
+    pub fn public(&self) -> &PublicKey {
+        &self.public
+    }
+
     /// False for an RSA key in a build without the `rsa` feature: it can never verify.
     pub fn is_supported(&self) -> bool {
         #[cfg(not(feature = "rsa"))]
@@ -134,7 +151,7 @@ pub fn parse_jwk(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<(Option<
         }
         None => None,
     };
-    let (family, material) = match kty {
+    let (family, public, material) = match kty {
         "EC" => read_ec(&mut members)?,
         "OKP" => read_okp(&mut members)?,
         "RSA" => read_rsa(&mut members)?,
@@ -157,7 +174,7 @@ pub fn parse_jwk(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<(Option<
         }
         None => bind_algorithm(field, family, algorithms)?,
     };
-    let key = usable_for_verify.then(|| Key { kid: kid.clone(), alg, material });
+    let key = usable_for_verify.then(|| Key { kid: kid.clone(), alg, public, material });
     Ok((kid, key))
 }
 
@@ -196,7 +213,10 @@ fn fixed_bytes<const N: usize>(field: &Field<'_>) -> Result<[u8; N], FieldError>
     bytes.try_into().map_err(|bytes: Vec<u8>| field.error(format!("is {} bytes long; expected {N}", bytes.len())))
 }
 
-fn read_ec(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, KeyMaterial), FieldError> {
+/// A key's family, its encoding and its pure-Rust form.
+type ReadKey = (Family, PublicKey, KeyMaterial);
+
+fn read_ec(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, FieldError> {
     let crv_field = members.required("crv")?;
     let crv = crv_field.string()?;
     if crv != "P-256" {
@@ -206,17 +226,17 @@ fn read_ec(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, Ke
     let y_field = members.required("y")?;
     let x: [u8; 32] = fixed_bytes(&x_field)?;
     let y: [u8; 32] = fixed_bytes(&y_field)?;
-    let mut sec1 = Vec::with_capacity(65);
-    sec1.push(4); // uncompressed point
-    sec1.extend_from_slice(&x);
-    sec1.extend_from_slice(&y);
+    let mut sec1 = [4u8; 65]; // 04: uncompressed point
+    for (to, from) in sec1.iter_mut().skip(1).zip(x.iter().chain(y.iter())) {
+        *to = *from;
+    }
     // Rejects points off the curve and the point at infinity.
     let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
         .map_err(|_| x_field.error("x and y are not a point on P-256"))?;
-    Ok((Family::P256, KeyMaterial::P256(key)))
+    Ok((Family::P256, PublicKey::P256(sec1), KeyMaterial::P256(key)))
 }
 
-fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, KeyMaterial), FieldError> {
+fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, FieldError> {
     let crv_field = members.required("crv")?;
     let crv = crv_field.string()?;
     if crv != "Ed25519" {
@@ -238,7 +258,7 @@ fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, K
     if key.to_edwards().compress().to_bytes() != x {
         return Err(x_field.error("is not the canonical encoding of an Ed25519 key"));
     }
-    Ok((Family::Ed25519, KeyMaterial::Ed25519(key)))
+    Ok((Family::Ed25519, PublicKey::Ed25519(x), KeyMaterial::Ed25519(key)))
 }
 
 /// Smallest and largest RSA moduli accepted, in bits (rule 12; the upper bound caps the cost
@@ -246,7 +266,7 @@ fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, K
 pub const RSA_MIN_BITS: usize = 2048;
 pub const RSA_MAX_BITS: usize = 4096;
 
-fn read_rsa(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, KeyMaterial), FieldError> {
+fn read_rsa(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, FieldError> {
     let n_field = members.required("n")?;
     let e_field = members.required("e")?;
     let n = base64url::decode(n_field.string()?.as_bytes())
@@ -273,7 +293,8 @@ fn read_rsa(members: &mut crate::core::fields::Members<'_>) -> Result<(Family, K
         Some(value) if value >= 3 && value % 2 == 1 => {}
         _ => return Err(e_field.error("the public exponent must be an odd number from 3 to 2^32-1")),
     }
-    Ok((Family::Rsa, rsa_material(&n, &e, &n_field)?))
+    let material = rsa_material(&n, &e, &n_field)?;
+    Ok((Family::Rsa, PublicKey::Rsa { n, e }, material))
 }
 
 #[cfg(feature = "rsa")]

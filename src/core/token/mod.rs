@@ -8,13 +8,14 @@
 pub mod claims;
 pub mod compact;
 pub mod jwk;
-mod signature;
+pub mod signature;
 
 use crate::core::base64url;
 use crate::core::codes::Code;
 use crate::core::facts::{Facts, Kind};
 use crate::core::policy::keys::{IssuerKeys, KeyRing};
 use crate::core::policy::Policy;
+use signature::SignatureVerifier;
 
 /// A signature algorithm the verifier implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -143,7 +144,8 @@ impl Rejecter {
     }
 }
 
-/// Verifies one attestation token against the policy's issuers and keys.
+/// Verifies one attestation token against the policy's issuers and keys, leaving only the
+/// signature arithmetic to `verifier`.
 ///
 /// # Errors
 /// A [`Rejection`] with the code of the first check that failed.
@@ -153,6 +155,7 @@ pub fn verify_attestation(
     policy: &Policy,
     keys: &KeyRing,
     clock: Clock,
+    verifier: &dyn SignatureVerifier,
 ) -> Result<VerifiedAttestation, Rejection> {
     let mut out = Rejecter { summary: TokenSummary::default() };
     let segments = compact::split(token).map_err(|code| out.reject(code))?;
@@ -196,7 +199,7 @@ pub fn verify_attestation(
     }
     let signature_bytes =
         base64url::decode(segments.signature.as_bytes()).ok_or_else(|| out.reject(Code::TokenMalformed))?;
-    if !signature::verify(key, segments.signing_input.as_bytes(), &signature_bytes) {
+    if !signature::verify_with(verifier, key, segments.signing_input.as_bytes(), &signature_bytes) {
         return Err(out.reject(Code::SignatureInvalid));
     }
 
@@ -264,6 +267,18 @@ fn check_time(iat: u64, exp: u64, nbf: Option<u64>, max_age: Option<u64>, clock:
 /// # Errors
 /// The stable code of the first check that failed.
 pub fn verify_signature_only(token: &str, key: &jwk::Key) -> Result<Vec<u8>, Code> {
+    verify_signature_only_with(token, key, signature::default_verifier())
+}
+
+/// [`verify_signature_only`] with the arithmetic left to `verifier`.
+///
+/// # Errors
+/// As [`verify_signature_only`].
+pub fn verify_signature_only_with(
+    token: &str,
+    key: &jwk::Key,
+    verifier: &dyn SignatureVerifier,
+) -> Result<Vec<u8>, Code> {
     let segments = compact::split(token)?;
     let header = compact::parse_header(segments.header)?;
     if header.alg != Some(key.alg) || !key.is_supported() {
@@ -276,7 +291,7 @@ pub fn verify_signature_only(token: &str, key: &jwk::Key) -> Result<Vec<u8>, Cod
     }
     let payload = base64url::decode(segments.payload.as_bytes()).ok_or(Code::TokenMalformed)?;
     let signature_bytes = base64url::decode(segments.signature.as_bytes()).ok_or(Code::TokenMalformed)?;
-    if signature::verify(key, segments.signing_input.as_bytes(), &signature_bytes) {
+    if signature::verify_with(verifier, key, segments.signing_input.as_bytes(), &signature_bytes) {
         Ok(payload)
     } else {
         Err(Code::SignatureInvalid)
