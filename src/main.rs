@@ -1,4 +1,5 @@
-//! The `access-check` command-line tool (SPEC §8): `eval`, `verify`, `replay`, `serve`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
+//! The `access-check` command-line tool (SPEC §8, §11): `eval`, `verify`, `replay`, `serve`,
+//! `audit`, `impact`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
 //! invalid, 2 an input is unusable, with an `error:` line saying what and where.
 
 mod cli;
@@ -15,10 +16,19 @@ usage:
   access-check verify --jwk FILE [--alg ALG] JWS
   access-check replay CODE [--policy FILE] [--lang TAG] [--text]
   access-check serve [--addr 127.0.0.1:8080] [--policy FILE] [--root DIR] [--no-demo]
-                     [--jwks-grace SECS] [--jwks-min-ttl SECS] [--token-cache N] [--audit off]
+                     [--jwks-grace SECS] [--jwks-min-ttl SECS] [--token-cache N]
+                     [--audit sqlite:PATH|postgres://USER@HOST:PORT/DB|off] [--audit-chain ID]
+                     [--audit-key FILE] [--audit-checkpoints FILE]
+                     [--checkpoint-records N] [--checkpoint-seconds SECS]
+  access-check audit verify --audit STORE [--checkpoints FILE] [--audit-key FILE]
+  access-check audit query --audit STORE [--subject HASH] [--support-code CODE]
+                     [--since SECS] [--until SECS] [--outcome OUTCOME] [--tier ID]
+  access-check audit export --audit STORE
+  access-check impact --policy NEW --audit STORE [--since SECS]
   access-check --version
 
-exit status: 0 report made / signature valid, 1 signature invalid, 2 unusable input";
+exit status: 0 report made / signature valid / audit intact, 1 signature invalid / audit
+tampered, 2 unusable input";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +42,8 @@ fn main() -> ExitCode {
         "verify" => cli::verify(args),
         "replay" => cli::replay(args),
         "serve" => cli::serve(args),
+        "audit" => cli::audit(args),
+        "impact" => cli::impact(args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

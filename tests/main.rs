@@ -12,6 +12,7 @@
 
 mod support;
 
+mod audit;
 mod cli;
 mod hardening;
 mod policy_errors;

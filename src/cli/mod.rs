@@ -1,7 +1,23 @@
 //! The subcommands. Each returns the exit code, or an error message for an unusable input.
 
 mod args;
+#[cfg(not(target_arch = "wasm32"))]
+mod audit;
 mod scenario;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use audit::{audit, impact};
+
+/// The audit commands need the native store code.
+#[cfg(target_arch = "wasm32")]
+pub fn audit(_items: Vec<String>) -> Result<ExitCode, String> {
+    Err("`audit` is not available in the WebAssembly build".to_owned())
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn impact(_items: Vec<String>) -> Result<ExitCode, String> {
+    Err("`impact` is not available in the WebAssembly build".to_owned())
+}
 
 use access_check::core::check::{self, Request};
 use access_check::core::codes::Code;
@@ -282,13 +298,31 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     let root = std::path::PathBuf::from(args.value("root")?.unwrap_or_else(|| ".".to_owned()));
     let policy = args.value("policy")?.map(std::path::PathBuf::from);
     let no_demo = args.flag("no-demo");
-    // SPEC §11's audit stores are not built yet: accept only `off`, and say so for the rest.
-    if let Some(store) = args.value("audit")? {
-        if store != "off" {
-            return Err(format!(
-                "--audit {store:?}: this version has no audit store yet (the audit trail is still to come); use --audit off"
-            ));
+    let audit_store = access_check::server::audit::StoreConfig::parse(
+        &args.value("audit")?.unwrap_or_else(|| access_check::server::audit::DEFAULT_STORE.to_owned()),
+    )?;
+    let mut audit = access_check::server::AuditOptions { store: audit_store, ..Default::default() };
+    if let Some(chain) = args.value("audit-chain")? {
+        let valid = !chain.is_empty()
+            && chain.len() <= access_check::core::audit::MAX_CHAIN_BYTES
+            && chain.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':'));
+        if !valid {
+            return Err(format!("--audit-chain {chain:?}: use up to 128 letters, digits, and - . _ :"));
         }
+        audit.chain = Some(chain);
+    }
+    if let Some(key) = args.value("audit-key")? {
+        audit.key = key.into();
+    }
+    if let Some(file) = args.value("audit-checkpoints")? {
+        audit.checkpoints = file.into();
+    }
+    if let Some(records) = args.value("checkpoint-records")? {
+        audit.every.records = records
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| format!("--checkpoint-records {records:?}: expected 1 to 1000000"))?;
     }
     let seconds = |value: Option<String>, name: &str| -> Result<Option<std::time::Duration>, String> {
         value
@@ -301,6 +335,9 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
             })
             .transpose()
     };
+    if let Some(interval) = seconds(args.value("checkpoint-seconds")?, "checkpoint-seconds")? {
+        audit.every.interval = interval.max(std::time::Duration::from_secs(1));
+    }
     let grace = seconds(args.value("jwks-grace")?, "jwks-grace")?;
     let min_ttl = seconds(args.value("jwks-min-ttl")?, "jwks-min-ttl")?;
     let token_cache = match args.value("token-cache")? {
@@ -316,7 +353,7 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
         return Err(format!("unexpected argument {extra:?}"));
     }
     let mut options =
-        access_check::server::Options { policy, demo: !no_demo, ..access_check::server::Options::new(root) };
+        access_check::server::Options { policy, demo: !no_demo, audit, ..access_check::server::Options::new(root) };
     if let Some(grace) = grace {
         options.keys.grace = grace;
     }

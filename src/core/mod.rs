@@ -6,10 +6,12 @@
 //! - [`support`]: support codes
 //! - [`report`]: the report (the JSON/JS contract)
 //! - [`check`]: the pipeline every caller uses
+//! - [`audit`]: audit-trail records, their hash chain and checkpoints
 //! - [`input`]: the JavaScript `evaluate(input)` contract, read from JSON
 
 pub use crate::string_enum;
 
+pub mod audit;
 pub mod base64url;
 pub mod check;
 pub mod codes;

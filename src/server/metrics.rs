@@ -47,6 +47,28 @@ pub struct Metrics {
     pub in_flight: Gauge,
     pub jwks_fetches: Family<Result, Counter>,
     pub jwks_stale_issuers: Gauge,
+    pub audit: std::sync::Arc<AuditCounters>,
+}
+
+/// What the audit writer reports.
+pub struct AuditCounters {
+    records: Counter,
+    failures: Counter,
+    checkpoint_failures: Counter,
+    commit_seconds: Histogram,
+}
+
+impl crate::server::audit::appender::AuditMetrics for AuditCounters {
+    fn committed(&self, records: usize, seconds: f64) {
+        self.records.inc_by(records as u64);
+        self.commit_seconds.observe(seconds);
+    }
+    fn failed(&self, records: usize) {
+        self.failures.inc_by(records as u64);
+    }
+    fn checkpoint_failed(&self) {
+        self.checkpoint_failures.inc();
+    }
 }
 
 impl Metrics {
@@ -88,7 +110,32 @@ impl Metrics {
             "Issuers whose keys are past their cache time and used within the grace period",
             jwks_stale_issuers.clone(),
         );
+        let audit = std::sync::Arc::new(AuditCounters {
+            records: Counter::default(),
+            failures: Counter::default(),
+            checkpoint_failures: Counter::default(),
+            // 100 µs to about 1.6 s.
+            commit_seconds: Histogram::new(exponential_buckets(0.000_1, 2.0, 15)),
+        });
+        registry.register("audit_records", "Decisions committed to the audit store", audit.records.clone());
+        registry.register(
+            "audit_write_failures",
+            "Decisions answered 503 because the audit store could not be written",
+            audit.failures.clone(),
+        );
+        registry.register(
+            "audit_checkpoint_failures",
+            "Checkpoints of the audit chain that could not be written",
+            audit.checkpoint_failures.clone(),
+        );
+        registry.register_with_unit(
+            "audit_commit_duration",
+            "Time to commit one batch of audit records",
+            Unit::Seconds,
+            audit.commit_seconds.clone(),
+        );
         Metrics {
+            audit,
             registry,
             decisions,
             reasons,

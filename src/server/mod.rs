@@ -4,8 +4,8 @@
 //! - `GET|POST|… /forward-auth`: the decision for a gateway ([`forward_auth`]);
 //! - `POST /api/enforce {"tokens", "tier", "lang"?}`: the decision as the report, 200 granted,
 //!   403 otherwise, 400 for malformed input;
-//! - `GET /healthz` (alive), `GET /readyz` (policy loaded, every issuer's keys usable, not
-//!   draining), `GET /metrics` (Prometheus text format);
+//! - `GET /healthz` (alive), `GET /readyz` (policy loaded, every issuer's keys usable, the
+//!   audit store writable, not draining), `GET /metrics` (Prometheus text format);
 //! - `GET /policy.json`: the policy in force (the widget reads it).
 //!
 //! With the demo (the default; `--no-demo` leaves it out): `www/` at `/` and `pkg/` at `/pkg/`
@@ -16,8 +16,12 @@
 //! accept connections. Requests in flight are bounded (503 beyond), each has a timeout (503),
 //! bodies are size-limited, and client input never causes a 500. `SIGHUP` reloads the policy
 //! ([`policy_reload`]); `SIGTERM` turns readiness false, lets requests in flight finish (for at
-//! most the drain time), and exits 0.
+//! most the drain time), writes a last audit checkpoint, and exits 0.
+//!
+//! Every decision of `/forward-auth` and `/api/enforce` is committed to the audit store
+//! ([`audit`]) before it is answered; when it cannot be, the answer is 503, never the decision.
 
+pub mod audit;
 pub mod decision;
 pub mod demo_issuer;
 pub mod forward_auth;
@@ -80,6 +84,50 @@ pub struct Options {
     pub keys: keys::Settings,
     /// Accepted token verifications kept (0: none).
     pub token_cache: usize,
+    /// Where decisions are recorded (off by default for library users; the CLI's default is
+    /// SQLite in the working directory).
+    pub audit: AuditOptions,
+}
+
+/// The audit trail's settings.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    pub store: audit::StoreConfig,
+    /// This instance's chain; a new one per start by default (`HOST-RANDOM`).
+    pub chain: Option<String>,
+    /// The Ed25519 private JWK that signs checkpoints; created when absent.
+    pub key: PathBuf,
+    /// Where checkpoints are appended.
+    pub checkpoints: PathBuf,
+    pub every: audit::appender::CheckpointEvery,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            store: audit::StoreConfig::Off,
+            chain: None,
+            key: PathBuf::from("access-check-audit-key.jwk.json"),
+            checkpoints: PathBuf::from("access-check-audit.checkpoints"),
+            every: audit::appender::CheckpointEvery::default(),
+        }
+    }
+}
+
+/// A chain id for this start: the host name and a random part, so instances (and restarts)
+/// never share a chain by accident.
+fn default_chain() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").ok().or_else(|| std::env::var("HOSTNAME").ok());
+    let host: String = host
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .take(64)
+        .collect();
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    let tail: String = random.chars().rev().take(8).collect();
+    format!("{}-{tail}", if host.is_empty() { "instance" } else { &host })
 }
 
 impl Options {
@@ -94,6 +142,7 @@ impl Options {
             keys: keys::Settings::default(),
             // 10,000 sessions of three tokens.
             token_cache: 30_000,
+            audit: AuditOptions::default(),
         }
     }
 
@@ -111,6 +160,8 @@ pub struct AppState {
     pub keys: keys::JwksCache,
     pub tokens: token_cache::TokenCache,
     pub draining: AtomicBool,
+    /// The audit trail's writer; `None` with `--audit off`.
+    pub audit: Option<audit::appender::Auditor>,
     in_flight: Arc<tokio::sync::Semaphore>,
     options: Options,
 }
@@ -125,7 +176,25 @@ impl AppState {
         let tokens = token_cache::TokenCache::new(options.token_cache);
         let mut metrics = metrics::Metrics::new();
         metrics.register_token_cache(&tokens);
+        let audit = match &options.audit.store {
+            audit::StoreConfig::Off => None,
+            store => {
+                let settings = &options.audit;
+                let writer = audit::checkpoints::CheckpointWriter::open(&settings.key, &settings.checkpoints)?;
+                let chain = settings.chain.clone().unwrap_or_else(default_chain);
+                let auditor = audit::appender::Auditor::start(
+                    store.clone(),
+                    chain,
+                    writer,
+                    settings.every,
+                    metrics.audit.clone(),
+                )
+                .map_err(|error| format!("the audit store {}: {error}", store.describe()))?;
+                Some(auditor)
+            }
+        };
         Ok(AppState {
+            audit,
             policy: ArcSwap::from_pointee(policy),
             issuers: demo_issuer::issuers(),
             metrics,
@@ -141,6 +210,13 @@ impl AppState {
 /// The seconds-since-epoch clock of the server.
 pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// The same clock in milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The whole application: endpoints, demo pages, limits, security headers.
@@ -241,8 +317,26 @@ async fn decide(state: &Arc<AppState>, snapshot: Arc<LoadedPolicy>, request: Req
             report = again;
         }
     }
+    // Recorded before it is answered: a decision the audit trail lacks is never given.
+    let decision_id = uuid::Uuid::now_v7().to_string();
+    if let Some(auditor) = &state.audit {
+        let record = crate::core::audit::Record::of_report(
+            &report,
+            decision_id.clone(),
+            now_ms(),
+            endpoint.as_str(),
+            &snapshot.policy.hash,
+        );
+        if let Err(error) = auditor.record(record).await {
+            tracing::warn!(%error, "a decision could not be recorded; answering 503");
+            return decision::without_decision(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the decision could not be recorded in the audit trail; try again",
+            );
+        }
+    }
     state.metrics.record(endpoint.as_str(), &report, started.elapsed().as_secs_f64());
-    decision::respond(&report, endpoint)
+    decision::respond(&report, endpoint, &decision_id)
 }
 
 /// One `check` on the blocking pool, with the keys fetched so far.
@@ -284,7 +378,7 @@ pub async fn serve(addr: &str, options: Options) -> Result<(), String> {
         tokio::net::TcpListener::bind(addr).await.map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     let bound = listener.local_addr().map_err(|error| error.to_string())?;
     let loaded = state.policy.load();
-    tracing::info!(%bound, policy = %loaded.path.display(), version = %loaded.policy.version, hash = %loaded.short_hash(), demo = state.options.demo, "serving");
+    tracing::info!(%bound, policy = %loaded.path.display(), version = %loaded.policy.version, hash = %loaded.short_hash(), demo = state.options.demo, audit = %state.options.audit.store.describe(), chain = state.audit.as_ref().map_or("", |a| a.chain.as_str()), "serving");
     if state.options.demo {
         println!("access-check demo: http://{bound}/  (support console: http://{bound}/support.html)");
     } else {
@@ -309,6 +403,15 @@ pub async fn serve(addr: &str, options: Options) -> Result<(), String> {
         Ok(Err(_)) => return Err("the server task failed".to_owned()),
         Err(_) => tracing::warn!(seconds = drain.as_secs(), "requests still in flight after the drain time; exiting"),
     }
+    // The records of the requests just answered are committed; sign the chain's head.
+    let finishing = state.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Some(auditor) = &finishing.audit {
+            auditor.shutdown();
+            tracing::info!(chain = %auditor.chain, "audit trail checkpointed");
+        }
+    })
+    .await;
     Ok(())
 }
 
@@ -388,6 +491,9 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let mut problems: Vec<String> = Vec::new();
     if state.draining.load(Ordering::SeqCst) {
         problems.push("draining".to_owned());
+    }
+    if state.audit.as_ref().is_some_and(|auditor| !auditor.writable()) {
+        problems.push("the audit store cannot be written".to_owned());
     }
     problems.extend(state.keys.problems(&snapshot.policy));
     let ring = KeyRing::new(&snapshot.policy, &state.keys.documents(&snapshot.policy));

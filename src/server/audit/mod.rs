@@ -1,0 +1,151 @@
+//! The audit store: where every enforcement decision is recorded before it is answered (SPEC
+//! §11). The records, their hash chain and what makes a chain intact are in
+//! [`crate::core::audit`]; this module only keeps rows.
+//!
+//! - [`sqlite`] and [`postgres`]: the only database code, behind [`Store`].
+//! - [`appender`]: one thread per server owning the store's connection; records of concurrent
+//!   requests are committed together (group commit) and each request waits for its own commit.
+//! - [`checkpoints`]: signed checkpoints of the chain's head, in a file outside the store.
+//! - [`verify`]: reading a store back for `access-check audit verify | query | export`.
+
+pub mod appender;
+pub mod checkpoints;
+pub mod postgres;
+pub mod sqlite;
+pub mod verify;
+
+use crate::core::audit::{Record, StoredEntry};
+
+/// Where records go, as `--audit` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    Off,
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+/// The embedded default, in the working directory.
+pub const DEFAULT_STORE: &str = "sqlite:access-check-audit.sqlite";
+
+impl StoreConfig {
+    /// Reads `off`, `sqlite:PATH` or `postgres://…` (also `postgresql://…`).
+    ///
+    /// # Errors
+    /// Anything else, with what is accepted.
+    pub fn parse(text: &str) -> Result<StoreConfig, String> {
+        if text == "off" {
+            return Ok(StoreConfig::Off);
+        }
+        if let Some(path) = text.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err("sqlite: needs a file path, e.g. sqlite:/var/lib/access-check/audit.sqlite".to_owned());
+            }
+            return Ok(StoreConfig::Sqlite(path.into()));
+        }
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return Ok(StoreConfig::Postgres(text.to_owned()));
+        }
+        Err(format!("unknown audit store {text:?}: use sqlite:PATH, postgres://USER@HOST:PORT/DB or off"))
+    }
+
+    /// A description without a password, for logs.
+    pub fn describe(&self) -> String {
+        match self {
+            StoreConfig::Off => "off".to_owned(),
+            StoreConfig::Sqlite(path) => format!("sqlite:{}", path.display()),
+            StoreConfig::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => format!("{}://…@{}", &url[..scheme], &url[at + 1..]),
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Which records `audit query` prints; every given filter must match.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub subject: Option<String>,
+    pub support_code: Option<String>,
+    /// Seconds since the epoch, inclusive.
+    pub since: Option<u64>,
+    /// Seconds since the epoch, exclusive.
+    pub until: Option<u64>,
+    pub outcome: Option<String>,
+    pub tier: Option<String>,
+}
+
+/// A store of chains. Implementations keep, beside each record's canonical text (what is
+/// hashed), copies of the fields they index; [`verify`] checks the copies against the record.
+pub trait Store: Send {
+    /// Appends `records` to `chain` in one transaction, reading the chain's head inside it (so
+    /// two writers of one chain can never fork it). Nothing is kept when it fails.
+    ///
+    /// # Errors
+    /// The store could not be written; no record of the batch is kept.
+    fn append(&mut self, chain: &str, records: &[Record]) -> Result<Vec<StoredEntry>, String>;
+
+    /// A cheap check that the store can be written again, after a failure.
+    ///
+    /// # Errors
+    /// It cannot.
+    fn probe(&mut self) -> Result<(), String>;
+
+    /// Every chain with records, sorted.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn chains(&mut self) -> Result<Vec<String>, String>;
+
+    /// The entries of `chain` in `seq` order, each with the record the store's columns give.
+    ///
+    /// # Errors
+    /// The store could not be read, or `visit` failed.
+    fn scan(
+        &mut self,
+        chain: &str,
+        visit: &mut dyn FnMut(StoredEntry, Record) -> Result<(), String>,
+    ) -> Result<(), String>;
+
+    /// The entries matching `filter`, ordered by time then chain and `seq`.
+    ///
+    /// # Errors
+    /// The store could not be read, or `visit` failed.
+    fn query(
+        &mut self,
+        filter: &Filter,
+        visit: &mut dyn FnMut(StoredEntry) -> Result<(), String>,
+    ) -> Result<(), String>;
+}
+
+/// Opens (creating or migrating) the store `config` names.
+///
+/// # Errors
+/// It cannot be opened, with why; `off` is not a store.
+pub fn open(config: &StoreConfig) -> Result<Box<dyn Store>, String> {
+    match config {
+        StoreConfig::Off => Err("the audit store is off".to_owned()),
+        StoreConfig::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
+        StoreConfig::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(url)?)),
+    }
+}
+
+/// The record as the columns of a row give it (the inverse of what stores write).
+pub(crate) fn reasons_text(reasons: &[String]) -> String {
+    crate::core::json::Json::Array(reasons.iter().map(|code| code.as_str().into()).collect()).to_compact()
+}
+
+/// Reads [`reasons_text`] back.
+pub(crate) fn reasons_from_text(text: &str) -> Result<Vec<String>, String> {
+    match crate::core::json::Json::parse(text) {
+        Ok(crate::core::json::Json::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| "a reason is not a string".to_owned()))
+            .collect(),
+        _ => Err("the reasons column is not a JSON array".to_owned()),
+    }
+}
+
+/// 32 bytes from a hex column.
+pub(crate) fn hash_column(text: &str) -> Result<[u8; 32], String> {
+    crate::core::audit::parse_hash(text).ok_or_else(|| format!("{text:?} is not a hash"))
+}
