@@ -160,8 +160,8 @@ fn audit_verify_names_each_kind_of_tampering() {
         (
             "inserted",
             "UPDATE audit_records SET seq = seq + 100 WHERE seq >= 5; UPDATE audit_records SET seq = seq - 99 WHERE seq >= 100;
-             INSERT INTO audit_records SELECT chain, 5, decision_id || 'x', time_ms, endpoint, policy_version, policy_hash, tier,
-               outcome, reasons, subject, support_code, record, prev_hash, hash FROM audit_records WHERE seq = 1",
+             INSERT INTO audit_records SELECT chain, 5, time_ms, tier, outcome, subject, support_key, record, prev_hash, hash
+               FROM audit_records WHERE seq = 1",
             "record 5 does not follow record 4",
         ),
         ("cut", "DELETE FROM audit_records WHERE seq >= 5", "the tail was cut: 4 records, but a signed checkpoint covers 6"),

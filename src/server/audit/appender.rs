@@ -155,6 +155,7 @@ impl Writer {
                 Ok(Job::Append(record, done)) => {
                     let mut batch = vec![(record, done)];
                     let mut stop = None;
+                    // Whatever arrived while the last batch was committed goes into this one.
                     while batch.len() < MAX_BATCH {
                         match queue.try_recv() {
                             Ok(Job::Append(record, done)) => batch.push((record, done)),

@@ -14,7 +14,7 @@ pub mod postgres;
 pub mod sqlite;
 pub mod verify;
 
-use crate::core::audit::{Record, StoredEntry};
+use crate::core::audit::{Indexed, Record, StoredEntry};
 
 /// Where records go, as `--audit` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +74,20 @@ pub struct Filter {
     pub tier: Option<String>,
 }
 
+impl Filter {
+    /// Stores find support codes by [`crate::core::audit::support_key`]; this confirms the code
+    /// itself on each record found.
+    pub fn exact(&self, entry: &StoredEntry) -> bool {
+        match &self.support_code {
+            None => true,
+            Some(code) => Record::from_canonical(&entry.canonical).is_ok_and(|record| record.support_code == *code),
+        }
+    }
+}
+
 /// A store of chains. Implementations keep, beside each record's canonical text (what is
-/// hashed), copies of the fields they index; [`verify`] checks the copies against the record.
+/// hashed), copies of the fields they index ([`Indexed`]); [`verify`] checks the copies against
+/// the record.
 pub trait Store: Send {
     /// Appends `records` to `chain` in one transaction, reading the chain's head inside it (so
     /// two writers of one chain can never fork it). Nothing is kept when it fails.
@@ -96,14 +108,14 @@ pub trait Store: Send {
     /// The store could not be read.
     fn chains(&mut self) -> Result<Vec<String>, String>;
 
-    /// The entries of `chain` in `seq` order, each with the record the store's columns give.
+    /// The entries of `chain` in `seq` order, each with the store's copies of its indexed fields.
     ///
     /// # Errors
     /// The store could not be read, or `visit` failed.
     fn scan(
         &mut self,
         chain: &str,
-        visit: &mut dyn FnMut(StoredEntry, Record) -> Result<(), String>,
+        visit: &mut dyn FnMut(StoredEntry, Indexed) -> Result<(), String>,
     ) -> Result<(), String>;
 
     /// The entries matching `filter`, ordered by time then chain and `seq`.
@@ -126,22 +138,6 @@ pub fn open(config: &StoreConfig) -> Result<Box<dyn Store>, String> {
         StoreConfig::Off => Err("the audit store is off".to_owned()),
         StoreConfig::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
         StoreConfig::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(url)?)),
-    }
-}
-
-/// The record as the columns of a row give it (the inverse of what stores write).
-pub(crate) fn reasons_text(reasons: &[String]) -> String {
-    crate::core::json::Json::Array(reasons.iter().map(|code| code.as_str().into()).collect()).to_compact()
-}
-
-/// Reads [`reasons_text`] back.
-pub(crate) fn reasons_from_text(text: &str) -> Result<Vec<String>, String> {
-    match crate::core::json::Json::parse(text) {
-        Ok(crate::core::json::Json::Array(items)) => items
-            .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| "a reason is not a string".to_owned()))
-            .collect(),
-        _ => Err("the reasons column is not a JSON array".to_owned()),
     }
 }
 

@@ -2,8 +2,8 @@
 //! appends to its own chain; the chain's head row is locked (`SELECT … FOR UPDATE`) while a batch
 //! is appended, so even two instances given the same chain id cannot fork or interleave it.
 
-use super::{hash_column, reasons_from_text, reasons_text, Filter, Store};
-use crate::core::audit::{Record, StoredEntry};
+use super::{hash_column, Filter, Store};
+use crate::core::audit::{support_key, Indexed, Record, StoredEntry};
 use crate::core::support::hex;
 use postgres::{Client, NoTls};
 
@@ -14,16 +14,11 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE audit_records (
         chain TEXT NOT NULL,
         seq BIGINT NOT NULL,
-        decision_id TEXT NOT NULL,
         time_ms BIGINT NOT NULL,
-        endpoint TEXT NOT NULL,
-        policy_version TEXT NOT NULL,
-        policy_hash TEXT NOT NULL,
         tier TEXT NOT NULL,
         outcome TEXT NOT NULL,
-        reasons TEXT NOT NULL,
         subject TEXT,
-        support_code TEXT NOT NULL,
+        support_key TEXT NOT NULL,
         record TEXT NOT NULL,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL,
@@ -32,7 +27,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE audit_heads (chain TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
     CREATE INDEX audit_records_time ON audit_records (time_ms);
     CREATE INDEX audit_records_subject ON audit_records (subject, time_ms);
-    CREATE INDEX audit_records_support_code ON audit_records (support_code);
+    CREATE INDEX audit_records_support_key ON audit_records (support_key);
     CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$;
     CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records
@@ -46,6 +41,37 @@ const MIGRATION_LOCK: i64 = 0x6163_6365_7373_2d63; // "access-c"
 pub struct PostgresStore {
     url: String,
     client: Option<Client>,
+    /// Chains whose head row exists.
+    known_chains: Vec<String>,
+}
+
+/// A batch as one array per column, for a single `INSERT … SELECT FROM unnest(…)`.
+#[derive(Default)]
+struct Columns {
+    seq: Vec<i64>,
+    time_ms: Vec<i64>,
+    tier: Vec<String>,
+    outcome: Vec<String>,
+    subject: Vec<Option<String>>,
+    support_key: Vec<String>,
+    record: Vec<String>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+}
+
+impl Columns {
+    fn push(&mut self, entry: &StoredEntry, record: &Record) -> Result<(), String> {
+        self.seq.push(signed(entry.seq)?);
+        self.time_ms.push(signed(record.time_ms)?);
+        self.tier.push(record.tier.clone());
+        self.outcome.push(record.outcome.clone());
+        self.subject.push(record.subject.clone());
+        self.support_key.push(support_key(&record.support_code));
+        self.record.push(entry.canonical.clone());
+        self.prev_hash.push(hex(&entry.prev_hash));
+        self.hash.push(hex(&entry.hash));
+        Ok(())
+    }
 }
 
 fn failed(what: &str) -> impl Fn(postgres::Error) -> String + '_ {
@@ -56,8 +82,7 @@ fn signed(value: u64) -> Result<i64, String> {
     i64::try_from(value).map_err(|_| format!("{value} does not fit the store"))
 }
 
-const COLUMNS: &str = "chain, seq, decision_id, time_ms, endpoint, policy_version, policy_hash, tier, outcome, \
-                       reasons, subject, support_code, record, prev_hash, hash";
+const COLUMNS: &str = "chain, seq, time_ms, tier, outcome, subject, support_key, record, prev_hash, hash";
 
 impl PostgresStore {
     /// Connects and migrates.
@@ -65,7 +90,7 @@ impl PostgresStore {
     /// # Errors
     /// The database cannot be reached or migrated.
     pub fn open(url: &str) -> Result<PostgresStore, String> {
-        let mut store = PostgresStore { url: url.to_owned(), client: None };
+        let mut store = PostgresStore { url: url.to_owned(), client: None, known_chains: Vec::new() };
         let client = store.client()?;
         let mut transaction = client.transaction().map_err(failed("begin"))?;
         transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(failed("lock"))?;
@@ -118,42 +143,43 @@ impl PostgresStore {
     }
 }
 
-fn entry_from_row(row: &postgres::Row) -> Result<(StoredEntry, Record), String> {
+fn entry_from_row(row: &postgres::Row) -> Result<(StoredEntry, Indexed), String> {
     let get = |index: usize| row.try_get::<_, String>(index).map_err(|error| error.to_string());
     let seq: i64 = row.try_get(1).map_err(|error| error.to_string())?;
-    let time_ms: i64 = row.try_get(3).map_err(|error| error.to_string())?;
+    let time_ms: i64 = row.try_get(2).map_err(|error| error.to_string())?;
     let entry = StoredEntry {
         chain: get(0)?,
         seq: u64::try_from(seq).unwrap_or(0),
-        canonical: get(12)?,
-        prev_hash: hash_column(&get(13)?).unwrap_or([0xff; 32]),
-        hash: hash_column(&get(14)?).unwrap_or([0xff; 32]),
+        canonical: get(7)?,
+        // A column that is not a hash cannot match any record's: verification names the record.
+        prev_hash: hash_column(&get(8)?).unwrap_or([0xff; 32]),
+        hash: hash_column(&get(9)?).unwrap_or([0xff; 32]),
     };
-    let record = Record {
-        decision_id: get(2)?,
-        time_ms: u64::try_from(time_ms).unwrap_or(0),
-        endpoint: get(4)?,
-        policy_version: get(5)?,
-        policy_hash: get(6)?,
-        tier: get(7)?,
-        outcome: get(8)?,
-        reasons: reasons_from_text(&get(9)?)?,
-        subject: row.try_get(10).map_err(|error| error.to_string())?,
-        support_code: get(11)?,
+    let indexed = Indexed {
+        time_ms: u64::try_from(time_ms).unwrap_or(u64::MAX),
+        tier: get(3)?,
+        outcome: get(4)?,
+        subject: row.try_get(5).map_err(|error| error.to_string())?,
+        support_key: get(6)?,
     };
-    Ok((entry, record))
+    Ok((entry, indexed))
 }
 
 impl Store for PostgresStore {
     fn append(&mut self, chain: &str, records: &[Record]) -> Result<Vec<StoredEntry>, String> {
-        self.with_client(|client| {
+        let create_head = !self.known_chains.iter().any(|known| known == chain);
+        let appended = self.with_client(|client| {
+            // Four round trips whatever the batch size: BEGIN, lock the head, insert every record
+            // and move the head in one statement, COMMIT.
             let mut transaction = client.transaction().map_err(failed("begin"))?;
-            transaction
-                .execute(
-                    "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
-                    &[&chain, &hex(&crate::core::audit::GENESIS)],
-                )
-                .map_err(failed("create the chain head"))?;
+            if create_head {
+                transaction
+                    .execute(
+                        "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+                        &[&chain, &hex(&crate::core::audit::GENESIS)],
+                    )
+                    .map_err(failed("create the chain head"))?;
+            }
             let head = transaction
                 .query_one("SELECT seq, hash FROM audit_heads WHERE chain = $1 FOR UPDATE", &[&chain])
                 .map_err(failed("lock the chain head"))?;
@@ -162,51 +188,45 @@ impl Store for PostgresStore {
                 0 => None,
                 seq => Some((seq, hash_column(&hash)?)),
             };
-            let insert = transaction
-                .prepare(&format!(
-                    "INSERT INTO audit_records ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-                ))
-                .map_err(failed("prepare"))?;
+            let mut columns = Columns::default();
             let mut entries = Vec::with_capacity(records.len());
             for record in records {
                 let entry = StoredEntry::next(chain, prev, record);
-                transaction
-                    .execute(
-                        &insert,
-                        &[
-                            &chain,
-                            &signed(entry.seq)?,
-                            &record.decision_id,
-                            &signed(record.time_ms)?,
-                            &record.endpoint,
-                            &record.policy_version,
-                            &record.policy_hash,
-                            &record.tier,
-                            &record.outcome,
-                            &reasons_text(&record.reasons),
-                            &record.subject,
-                            &record.support_code,
-                            &entry.canonical,
-                            &hex(&entry.prev_hash),
-                            &hex(&entry.hash),
-                        ],
-                    )
-                    .map_err(failed("insert"))?;
+                columns.push(&entry, record)?;
                 prev = Some((entry.seq, entry.hash));
                 entries.push(entry);
             }
-            if let Some((seq, hash)) = prev {
-                transaction
-                    .execute("UPDATE audit_heads SET seq = $2, hash = $3 WHERE chain = $1", &[
+            let Some((head_seq, head_hash)) = prev else { return Ok(entries) };
+            transaction
+                .execute(
+                    "WITH inserted AS (
+                         INSERT INTO audit_records (chain, seq, time_ms, tier, outcome, subject, support_key, record, prev_hash, hash)
+                         SELECT $1, * FROM unnest($2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[],
+                                                  $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[]))
+                     UPDATE audit_heads SET seq = $11, hash = $12 WHERE chain = $1",
+                    &[
                         &chain,
-                        &signed(seq)?,
-                        &hex(&hash),
-                    ])
-                    .map_err(failed("update the chain head"))?;
-            }
+                        &columns.seq,
+                        &columns.time_ms,
+                        &columns.tier,
+                        &columns.outcome,
+                        &columns.subject,
+                        &columns.support_key,
+                        &columns.record,
+                        &columns.prev_hash,
+                        &columns.hash,
+                        &signed(head_seq)?,
+                        &hex(&head_hash),
+                    ],
+                )
+                .map_err(failed("insert"))?;
             transaction.commit().map_err(failed("commit"))?;
             Ok(entries)
-        })
+        })?;
+        if create_head {
+            self.known_chains.push(chain.to_owned());
+        }
+        Ok(appended)
     }
 
     fn probe(&mut self) -> Result<(), String> {
@@ -225,7 +245,7 @@ impl Store for PostgresStore {
     fn scan(
         &mut self,
         chain: &str,
-        visit: &mut dyn FnMut(StoredEntry, Record) -> Result<(), String>,
+        visit: &mut dyn FnMut(StoredEntry, Indexed) -> Result<(), String>,
     ) -> Result<(), String> {
         self.with_client(|client| {
             // A cursor in pages, so a long chain is never held in memory at once.
@@ -238,8 +258,8 @@ impl Store for PostgresStore {
                     break;
                 }
                 for row in &rows {
-                    let (entry, record) = entry_from_row(row)?;
-                    visit(entry, record)?;
+                    let (entry, indexed) = entry_from_row(row)?;
+                    visit(entry, indexed)?;
                 }
             }
             transaction.commit().map_err(failed("commit"))
@@ -257,7 +277,7 @@ impl Store for PostgresStore {
             let mut transaction = client.transaction().map_err(failed("begin"))?;
             let statement = format!(
                 "SELECT {COLUMNS} FROM audit_records
-                 WHERE ($1::TEXT IS NULL OR subject = $1) AND ($2::TEXT IS NULL OR support_code = $2)
+                 WHERE ($1::TEXT IS NULL OR subject = $1) AND ($2::TEXT IS NULL OR support_key = $2)
                    AND ($3::BIGINT IS NULL OR time_ms >= $3) AND ($4::BIGINT IS NULL OR time_ms < $4)
                    AND ($5::TEXT IS NULL OR outcome = $5) AND ($6::TEXT IS NULL OR tier = $6)
                  ORDER BY time_ms, chain, seq"
@@ -274,7 +294,10 @@ impl Store for PostgresStore {
                     break;
                 }
                 for row in &rows {
-                    visit(entry_from_row(row)?.0)?;
+                    let entry = entry_from_row(row)?.0;
+                    if filter.exact(&entry) {
+                        visit(entry)?;
+                    }
                 }
             }
             transaction.commit().map_err(failed("commit"))

@@ -1,8 +1,8 @@
 //! The embedded audit store: one SQLite file, WAL journal with `synchronous = FULL` (with
 //! `NORMAL`, a committed transaction may roll back after a power loss: a silent cut of the tail).
 
-use super::{hash_column, reasons_from_text, reasons_text, Filter, Store};
-use crate::core::audit::{Record, StoredEntry};
+use super::{hash_column, Filter, Store};
+use crate::core::audit::{support_key, Indexed, Record, StoredEntry};
 use crate::core::support::hex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -10,30 +10,26 @@ use std::path::Path;
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those applied. A later
 /// version adds to the end and never edits an applied one.
 const MIGRATIONS: &[&str] = &[
-    // 1: records, chain heads, indexes for `audit query`, and triggers that refuse UPDATE and
-    // DELETE (a deterrent only: the hashes and checkpoints are what detect changes).
+    // 1: records (the canonical text that is hashed, plus copies of the fields `audit query`
+    // finds records by), chain heads, and triggers that refuse UPDATE and DELETE (a deterrent
+    // only: the hashes and checkpoints are what detect changes).
     "CREATE TABLE audit_records (
         chain TEXT NOT NULL,
         seq INTEGER NOT NULL,
-        decision_id TEXT NOT NULL,
         time_ms INTEGER NOT NULL,
-        endpoint TEXT NOT NULL,
-        policy_version TEXT NOT NULL,
-        policy_hash TEXT NOT NULL,
         tier TEXT NOT NULL,
         outcome TEXT NOT NULL,
-        reasons TEXT NOT NULL,
         subject TEXT,
-        support_code TEXT NOT NULL,
+        support_key TEXT NOT NULL,
         record TEXT NOT NULL,
         prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL,
-        PRIMARY KEY (chain, seq)
-    ) WITHOUT ROWID;
-    CREATE TABLE audit_heads (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID;
+        UNIQUE (chain, seq)
+    );
+    CREATE TABLE audit_heads (chain TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
     CREATE INDEX audit_records_time ON audit_records (time_ms);
     CREATE INDEX audit_records_subject ON audit_records (subject, time_ms);
-    CREATE INDEX audit_records_support_code ON audit_records (support_code);
+    CREATE INDEX audit_records_support_key ON audit_records (support_key);
     CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records
         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
     CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
@@ -90,32 +86,29 @@ impl SqliteStore {
     }
 }
 
-fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredEntry, Result<Record, String>)> {
-    let text = |index: usize| row.get::<_, String>(index);
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredEntry, Indexed)> {
     let seq: i64 = row.get(1)?;
-    let (prev, hash) = (text(13)?, text(14)?);
-    let hashes = hash_column(&prev).and_then(|prev| Ok((prev, hash_column(&hash)?)));
-    let (prev_hash, hash) = hashes.unwrap_or(([0xff; 32], [0xff; 32]));
-    let entry =
-        StoredEntry { chain: text(0)?, seq: u64::try_from(seq).unwrap_or(0), canonical: text(12)?, prev_hash, hash };
-    let time_ms: i64 = row.get(3)?;
-    let record = reasons_from_text(&text(9)?).map(|reasons| Record {
-        decision_id: text(2).unwrap_or_default(),
-        time_ms: u64::try_from(time_ms).unwrap_or(0),
-        endpoint: text(4).unwrap_or_default(),
-        policy_version: text(5).unwrap_or_default(),
-        policy_hash: text(6).unwrap_or_default(),
-        tier: text(7).unwrap_or_default(),
-        outcome: text(8).unwrap_or_default(),
-        reasons,
-        subject: row.get(10).unwrap_or_default(),
-        support_code: text(11).unwrap_or_default(),
-    });
-    Ok((entry, record))
+    let time_ms: i64 = row.get(2)?;
+    let (prev, hash): (String, String) = (row.get(8)?, row.get(9)?);
+    let entry = StoredEntry {
+        chain: row.get(0)?,
+        seq: u64::try_from(seq).unwrap_or(0),
+        canonical: row.get(7)?,
+        // A column that is not a hash cannot match any record's: verification names the record.
+        prev_hash: hash_column(&prev).unwrap_or([0xff; 32]),
+        hash: hash_column(&hash).unwrap_or([0xff; 32]),
+    };
+    let indexed = Indexed {
+        time_ms: u64::try_from(time_ms).unwrap_or(u64::MAX),
+        tier: row.get(3)?,
+        outcome: row.get(4)?,
+        subject: row.get(5)?,
+        support_key: row.get(6)?,
+    };
+    Ok((entry, indexed))
 }
 
-const COLUMNS: &str = "chain, seq, decision_id, time_ms, endpoint, policy_version, policy_hash, tier, outcome, \
-                       reasons, subject, support_code, record, prev_hash, hash";
+const COLUMNS: &str = "chain, seq, time_ms, tier, outcome, subject, support_key, record, prev_hash, hash";
 
 /// SQLite integers are signed: times and sequence numbers beyond 2^63 are refused, not wrapped.
 fn signed(value: u64) -> Result<i64, String> {
@@ -143,7 +136,7 @@ impl Store for SqliteStore {
         {
             let mut insert = transaction
                 .prepare_cached(&format!(
-                    "INSERT INTO audit_records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                    "INSERT INTO audit_records ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
                 ))
                 .map_err(failed("prepare"))?;
             for record in records {
@@ -152,16 +145,11 @@ impl Store for SqliteStore {
                     .execute(params![
                         chain,
                         signed(entry.seq)?,
-                        record.decision_id,
                         signed(record.time_ms)?,
-                        record.endpoint,
-                        record.policy_version,
-                        record.policy_hash,
                         record.tier,
                         record.outcome,
-                        reasons_text(&record.reasons),
                         record.subject,
-                        record.support_code,
+                        support_key(&record.support_code),
                         entry.canonical,
                         hex(&entry.prev_hash),
                         hex(&entry.hash),
@@ -202,7 +190,7 @@ impl Store for SqliteStore {
     fn scan(
         &mut self,
         chain: &str,
-        visit: &mut dyn FnMut(StoredEntry, Record) -> Result<(), String>,
+        visit: &mut dyn FnMut(StoredEntry, Indexed) -> Result<(), String>,
     ) -> Result<(), String> {
         let mut statement = self
             .connection
@@ -210,9 +198,8 @@ impl Store for SqliteStore {
             .map_err(failed("scan"))?;
         let mut rows = statement.query([chain]).map_err(failed("scan"))?;
         while let Some(row) = rows.next().map_err(failed("scan"))? {
-            let (entry, record) = entry_from_row(row).map_err(failed("scan"))?;
-            let seq = entry.seq;
-            visit(entry, record.map_err(|error| format!("chain {chain}: record {seq}: {error}"))?)?;
+            let (entry, indexed) = entry_from_row(row).map_err(failed("scan"))?;
+            visit(entry, indexed)?;
         }
         Ok(())
     }
@@ -228,17 +215,27 @@ impl Store for SqliteStore {
             .connection
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM audit_records
-                 WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR support_code = ?2)
+                 WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR support_key = ?2)
                    AND (?3 IS NULL OR time_ms >= ?3) AND (?4 IS NULL OR time_ms < ?4)
                    AND (?5 IS NULL OR outcome = ?5) AND (?6 IS NULL OR tier = ?6)
                  ORDER BY time_ms, chain, seq"
             ))
             .map_err(failed("query"))?;
         let mut rows = statement
-            .query(params![filter.subject, filter.support_code, since_ms, until_ms, filter.outcome, filter.tier])
+            .query(params![
+                filter.subject,
+                filter.support_code.as_deref().map(support_key),
+                since_ms,
+                until_ms,
+                filter.outcome,
+                filter.tier
+            ])
             .map_err(failed("query"))?;
         while let Some(row) = rows.next().map_err(failed("query"))? {
-            visit(entry_from_row(row).map_err(failed("query"))?.0)?;
+            let entry = entry_from_row(row).map_err(failed("query"))?.0;
+            if filter.exact(&entry) {
+                visit(entry)?;
+            }
         }
         Ok(())
     }
