@@ -20,10 +20,12 @@ usage:
                      [--audit sqlite:PATH|postgres://USER@HOST:PORT/DB|off] [--audit-chain ID]
                      [--audit-key FILE] [--audit-checkpoints FILE]
                      [--checkpoint-records N] [--checkpoint-seconds SECS]
+                     [--support-token-file FILE]   (or ACCESS_CHECK_SUPPORT_TOKEN)
   access-check audit verify --audit STORE [--checkpoints FILE] [--audit-key FILE]
   access-check audit query --audit STORE [--subject HASH] [--support-code CODE]
                      [--since SECS] [--until SECS] [--outcome OUTCOME] [--tier ID]
   access-check audit export --audit STORE
+  access-check audit prune --audit STORE --before SECS [--audit-key FILE] [--audit-checkpoints FILE]
   access-check impact --policy NEW --audit STORE [--since SECS]
   access-check --version
 

@@ -376,6 +376,26 @@ fn two_instances_share_postgres_without_forking_or_losing_records() {
     assert!(answered.lock().unwrap().iter().all(|id| recorded.contains(id)));
     let chains = postgres.sql("SELECT count(DISTINCT chain) FROM audit_records");
     assert_eq!(chains.trim(), "2");
+    // Retention on PostgreSQL: prune all but each chain's head; the rest still verifies.
+    let (key, file) = (dirs[0].join(KEY).display().to_string(), &checkpoints[0]);
+    let before = (now() + 3600).to_string();
+    let (code, out) = cli(&[
+        "audit",
+        "prune",
+        "--audit",
+        &url,
+        "--before",
+        &before,
+        "--audit-key",
+        &key,
+        "--audit-checkpoints",
+        file,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("removed").count(), 2, "{out}");
+    assert_eq!(postgres.sql("SELECT count(*) FROM audit_records").trim(), "2");
+    let (code, text) = cli(&["audit", "verify", "--audit", &url, "--checkpoints", file, "--audit-key", &key]);
+    assert_eq!(code, 0, "{text}");
 }
 
 #[test]
@@ -395,4 +415,122 @@ fn a_postgres_outage_answers_503_never_a_grant_and_service_resumes() {
     assert_eq!(decide(service.port, "US").status, 200);
     stop(service);
     assert_eq!(postgres.sql("SELECT count(*) FROM audit_records").trim(), "2");
+}
+
+#[test]
+fn pruning_old_records_keeps_the_rest_verifiable() {
+    let dir = scratch("audit-prune");
+    // Periodic checkpoints at 3 and (at shutdown) 5; the pruning one will be at 4.
+    let service = Service::start_with(Path::new(POLICY), &dir, &["--checkpoint-records", "3"]);
+    for country in ["US", "KP", "US", "IR", "US"] {
+        decide(service.port, country);
+    }
+    stop(service);
+    let store = format!("sqlite:{}", dir.join(STORE).display());
+    // Outside `audit prune`, deleting is refused.
+    let connection = rusqlite::Connection::open(dir.join(STORE)).unwrap();
+    assert!(connection.execute("DELETE FROM audit_records WHERE seq = 1", []).is_err());
+    drop(connection);
+    let before = (now() + 3600).to_string();
+    let (key, checkpoints) = (dir.join(KEY), dir.join(CHECKPOINTS));
+    let (code, out) = cli(&[
+        "audit",
+        "prune",
+        "--audit",
+        &store,
+        "--before",
+        &before,
+        "--audit-key",
+        key.to_str().unwrap(),
+        "--audit-checkpoints",
+        checkpoints.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("removed 4 records through 4"), "the head is kept: {out}");
+    let seqs: Vec<String> = export(&store).iter().map(|r| r.get("seq").unwrap().to_compact()).collect();
+    assert_eq!(seqs, ["5"]);
+    let (code, text) = verify_in(&dir);
+    assert_eq!(code, 0, "{text}");
+    // Without the checkpoint that starts the kept segment, the gap is named.
+    let lines = std::fs::read_to_string(&checkpoints).unwrap();
+    let without_last: Vec<&str> = lines.lines().filter(|line| !line.is_empty()).collect();
+    std::fs::write(&checkpoints, without_last[..without_last.len() - 1].join("\n") + "\n").unwrap();
+    let (code, text) = verify_in(&dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("record 1 is missing"), "{text}");
+}
+
+/// One HTTP/1.1 POST with a JSON body.
+fn post_json(port: u16, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+#[test]
+fn the_support_lookup_shows_the_servers_records_and_flags_disagreements() {
+    let dir = scratch("audit-lookup");
+    let token = "support-secret-0123456789";
+    std::fs::write(dir.join("token"), token).unwrap();
+    let service =
+        Service::start_with(Path::new(POLICY), &dir, &["--support-token-file", dir.join("token").to_str().unwrap()]);
+    let granted = decide(service.port, "US");
+    let blocked = decide(service.port, "KP");
+    assert_eq!((granted.status, blocked.status), (200, 403));
+    let code_of = |answer: &Answer| answer.header("access-check-support-code").unwrap().to_owned();
+    let body = |code: &str| format!(r#"{{"support_code": "{code}"}}"#);
+    let bearer = format!("Bearer {token}");
+
+    let (status, head, _) = post_json(service.port, "/api/audit/lookup", &[], &body(&code_of(&granted)));
+    assert_eq!(status, 401);
+    assert!(head.contains("www-authenticate: bearer"), "{head}");
+    let wrong = post_json(
+        service.port,
+        "/api/audit/lookup",
+        &[("Authorization", "Bearer not-the-token-at-all")],
+        &body(&code_of(&granted)),
+    );
+    assert_eq!(wrong.0, 401);
+
+    // The code of the blocked decision: the server also granted this user once, which differs.
+    let (status, _, text) =
+        post_json(service.port, "/api/audit/lookup", &[("Authorization", &bearer)], &body(&code_of(&blocked)));
+    assert_eq!(status, 200, "{text}");
+    let result = access_check::core::json::Json::parse(&text).unwrap();
+    let Some(access_check::core::json::Json::Array(records)) = result.get("records") else { panic!("{text}") };
+    let ids: Vec<&str> = records.iter().map(|r| member(r, "decision_id")).collect();
+    assert_eq!(ids, [decision_id(&granted), decision_id(&blocked)]);
+    let Some(access_check::core::json::Json::Array(disagreements)) = result.get("disagreements") else { panic!() };
+    assert_eq!(disagreements.len(), 1, "{text}");
+    assert_eq!(member(&disagreements[0], "decision_id"), decision_id(&granted));
+    assert_eq!(member(&disagreements[0], "server_outcome"), "granted");
+    assert_eq!(member(&disagreements[0], "reported_outcome"), "blocked");
+    let (status, _, _) = post_json(
+        service.port,
+        "/api/audit/lookup",
+        &[("Authorization", &bearer)],
+        r#"{"support_code": "AC1-nonsense"}"#,
+    );
+    assert_eq!(status, 400);
+    stop(service);
+
+    // Without a token there is no lookup at all.
+    let plain = Service::start_with(Path::new(POLICY), &scratch("audit-lookup-off"), &[]);
+    let (status, _, _) =
+        post_json(plain.port, "/api/audit/lookup", &[("Authorization", &bearer)], &body(&code_of(&granted)));
+    assert_eq!(status, 404);
 }

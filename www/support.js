@@ -19,6 +19,51 @@ document.getElementById('replay-button').addEventListener('click', () => {
   });
 });
 
+// The server's records of the code's user (POST /api/audit/lookup, with the support token).
+const recordsStatus = document.getElementById('records-status');
+const recordsTable = document.getElementById('records-table');
+document.getElementById('records-button').addEventListener('click', async () => {
+  recordsTable.hidden = true;
+  const body = recordsTable.querySelector('tbody');
+  body.replaceChildren();
+  const code = document.getElementById('support-code').value.trim();
+  if (!code) { recordsStatus.textContent = 'Paste the support code first.'; return; }
+  recordsStatus.textContent = 'Looking up…';
+  let answer;
+  try {
+    answer = await fetch('/api/audit/lookup', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${document.getElementById('support-token').value.trim()}` },
+      body: JSON.stringify({ support_code: code }),
+    });
+  } catch {
+    recordsStatus.textContent = 'The server could not be reached.';
+    return;
+  }
+  if (answer.status === 401) { recordsStatus.textContent = 'The support token was refused.'; return; }
+  if (answer.status === 404) { recordsStatus.textContent = 'This server offers no lookup (no support token configured, or auditing is off).'; return; }
+  const result = await answer.json().catch(() => ({}));
+  if (!answer.ok) { recordsStatus.textContent = result.error ?? `The lookup failed (${answer.status}).`; return; }
+  const browser = new Map(result.reported.map((tier) => [tier.tier, tier.outcome]));
+  for (const record of result.records) {
+    const row = body.insertRow();
+    const shown = browser.get(record.tier) ?? '';
+    const differs = shown !== '' && shown !== record.outcome;
+    const cells = [record.time, record.tier, record.outcome, record.reasons.join(', ') || '—',
+      differs ? `${shown} (differs)` : shown, record.decision_id];
+    for (const text of cells) row.insertCell().textContent = text;
+    if (differs) row.classList.add('differs');
+  }
+  recordsTable.hidden = result.records.length === 0;
+  const n = result.records.length;
+  const disagreements = result.disagreements.length;
+  recordsStatus.textContent = n === 0
+    ? 'The server has no decision for this user within an hour of the code.'
+    : `${n} decision${n === 1 ? '' : 's'} found. ` + (disagreements === 0
+      ? 'None disagrees with what the user\'s browser showed.'
+      : `${disagreements} disagree${disagreements === 1 ? 's' : ''} with what the user's browser showed (marked "differs"): the server's record is what was decided.`);
+});
+
 // The editor: mint with the demo issuer and evaluate at once.
 const editorSlot = document.getElementById('editor-slot');
 const editorError = document.getElementById('editor-error');

@@ -46,12 +46,13 @@ fn print_lines(
 
 pub fn audit(mut items: Vec<String>) -> Result<ExitCode, String> {
     if items.is_empty() {
-        return Err("audit needs a command: verify, query or export".to_owned());
+        return Err("audit needs a command: verify, query, export or prune".to_owned());
     }
     let command = items.remove(0);
     let mut args = Args::new(items);
     match command.as_str() {
         "verify" => verify_command(args),
+        "prune" => prune_command(args),
         "export" => {
             let mut store = store_of(&mut args)?;
             no_more(args)?;
@@ -80,7 +81,7 @@ pub fn audit(mut items: Vec<String>) -> Result<ExitCode, String> {
             no_more(args)?;
             print_lines(|visit| store.query(&filter, visit))
         }
-        other => Err(format!("unknown audit command {other:?}: use verify, query or export")),
+        other => Err(format!("unknown audit command {other:?}: use verify, query, export or prune")),
     }
 }
 
@@ -127,6 +128,33 @@ fn verify_command(mut args: Args) -> Result<ExitCode, String> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `audit prune --before SECS`: per chain, signs a checkpoint of the last record older than
+/// SECS (the head is always kept), then removes the records up to it. `audit verify` starts the
+/// kept records from that checkpoint.
+fn prune_command(mut args: Args) -> Result<ExitCode, String> {
+    let defaults = AuditOptions::default();
+    let mut store = store_of(&mut args)?;
+    let before = args.seconds("before")?.ok_or("--before SECS is required: records older than this are removed")?;
+    let key = args.value("audit-key")?.map_or(defaults.key, PathBuf::from);
+    let file = args.value("audit-checkpoints")?.map_or(defaults.checkpoints, PathBuf::from);
+    no_more(args)?;
+    if !key.exists() {
+        return Err(format!("{}: the checkpoint signing key is needed to prune", key.display()));
+    }
+    let writer = checkpoints::CheckpointWriter::open(&key, &file)?;
+    for chain in store.chains()? {
+        let Some((seq, head)) = store.prune_point(&chain, before.saturating_mul(1000))? else {
+            println!("chain {chain}: nothing older to remove");
+            continue;
+        };
+        let time_ms = access_check::server::now_ms();
+        writer.write(&access_check::core::audit::Checkpoint { chain: chain.clone(), size: seq, head, time_ms })?;
+        let removed = store.prune(&chain, seq)?;
+        println!("chain {chain}: removed {removed} records through {seq}; a signed checkpoint of record {seq} starts the rest");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `impact --policy NEW --audit STORE [--since SECS]`.

@@ -338,6 +338,13 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     if let Some(interval) = seconds(args.value("checkpoint-seconds")?, "checkpoint-seconds")? {
         audit.every.interval = interval.max(std::time::Duration::from_secs(1));
     }
+    let support_token = match args.value("support-token-file")? {
+        Some(path) => Some(read(&path, 4096)?.trim().to_owned()),
+        None => std::env::var("ACCESS_CHECK_SUPPORT_TOKEN").ok().map(|token| token.trim().to_owned()),
+    };
+    if support_token.as_ref().is_some_and(|token| token.len() < 16) {
+        return Err("the support token must be at least 16 characters (a random secret)".to_owned());
+    }
     let grace = seconds(args.value("jwks-grace")?, "jwks-grace")?;
     let min_ttl = seconds(args.value("jwks-min-ttl")?, "jwks-min-ttl")?;
     let token_cache = match args.value("token-cache")? {
@@ -352,8 +359,13 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     if let Some(extra) = args.positionals()?.first() {
         return Err(format!("unexpected argument {extra:?}"));
     }
-    let mut options =
-        access_check::server::Options { policy, demo: !no_demo, audit, ..access_check::server::Options::new(root) };
+    let mut options = access_check::server::Options {
+        policy,
+        demo: !no_demo,
+        audit,
+        support_token,
+        ..access_check::server::Options::new(root)
+    };
     if let Some(grace) = grace {
         options.keys.grace = grace;
     }

@@ -341,6 +341,15 @@ impl ChainVerifier {
     /// The first problem, naming the record.
     pub fn push(&mut self, entry: &StoredEntry, columns: Option<&Indexed>) -> Result<(), Problem> {
         let chain = self.chain.clone();
+        // A pruned chain starts after a signed checkpoint of the last record removed
+        // (`audit prune`): the checkpoint stands in for the records before it.
+        if self.last.is_none() && entry.seq > 1 {
+            let start = (entry.seq - 1, entry.prev_hash);
+            if self.checkpoints.contains(&start) {
+                self.last = Some(start);
+                self.next_checkpoint = self.checkpoints.partition_point(|(size, _)| *size < entry.seq);
+            }
+        }
         let (expected, prev) = self.last.map_or((1, GENESIS), |(seq, hash)| (seq.saturating_add(1), hash));
         if entry.chain != chain {
             return Err(Problem::OutOfPlace { chain, seq: entry.seq });
@@ -458,6 +467,14 @@ mod tests {
         swapped[1] = StoredEntry { seq: 2, ..third };
         swapped[2] = StoredEntry { seq: 3, ..second };
         assert_eq!(verify(&swapped, &[]), Err(Problem::OutOfPlace { chain: "a".into(), seq: 2 }));
+
+        // Pruned through record 2 at a signed checkpoint: the rest still verifies, and without
+        // that checkpoint the gap is named.
+        assert_eq!(verify(&entries[2..], &[checkpoint(2), checkpoint(6)]), Ok(6));
+        assert_eq!(
+            verify(&entries[2..], &[checkpoint(1)]),
+            Err(Problem::Missing { chain: "a".into(), expected: 1, found: 3 })
+        );
 
         // A tail cut: the chain alone is fine; the checkpoint is not covered.
         assert_eq!(verify(&entries[..4], &[]), Ok(4));

@@ -28,6 +28,7 @@ pub mod forward_auth;
 pub mod keys;
 pub mod metrics;
 pub mod policy_reload;
+pub mod support_lookup;
 pub mod token_cache;
 
 use crate::core::check::{self, Request};
@@ -87,6 +88,9 @@ pub struct Options {
     /// Where decisions are recorded (off by default for library users; the CLI's default is
     /// SQLite in the working directory).
     pub audit: AuditOptions,
+    /// The bearer token the support console sends to `POST /api/audit/lookup`; without one the
+    /// endpoint does not exist.
+    pub support_token: Option<String>,
 }
 
 /// The audit trail's settings.
@@ -143,6 +147,7 @@ impl Options {
             // 10,000 sessions of three tokens.
             token_cache: 30_000,
             audit: AuditOptions::default(),
+            support_token: None,
         }
     }
 
@@ -227,6 +232,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut app = Router::new()
         .route("/forward-auth", any(forward_auth::forward_auth))
         .route("/api/enforce", post(enforce))
+        .route("/api/audit/lookup", post(support_lookup::lookup))
         .route("/policy.json", get(policy))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

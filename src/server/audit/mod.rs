@@ -118,6 +118,20 @@ pub trait Store: Send {
         visit: &mut dyn FnMut(StoredEntry, Indexed) -> Result<(), String>,
     ) -> Result<(), String>;
 
+    /// Where pruning records older than `before_ms` would stop in `chain`: the last such
+    /// record's `seq` and hash, never the chain's last record (the head is always kept).
+    ///
+    /// # Errors
+    /// The store could not be read.
+    fn prune_point(&mut self, chain: &str, before_ms: u64) -> Result<Option<(u64, [u8; 32])>, String>;
+
+    /// Removes `chain`'s records up to `through_seq`; returns how many. Call only after a signed
+    /// checkpoint of `through_seq` is written: verification starts the kept records from it.
+    ///
+    /// # Errors
+    /// The store could not be written.
+    fn prune(&mut self, chain: &str, through_seq: u64) -> Result<u64, String>;
+
     /// The entries matching `filter`, ordered by time then chain and `seq`.
     ///
     /// # Errors

@@ -32,6 +32,15 @@ const MIGRATIONS: &[&str] = &[
         BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$;
     CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records
         FOR EACH ROW EXECUTE FUNCTION audit_records_append_only();",
+    // 2: retention. `audit prune` may delete a chain's oldest records inside a transaction that
+    // names the chain in the setting access_check.pruning; nothing else may.
+    "CREATE OR REPLACE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'DELETE' AND current_setting('access_check.pruning', true) = OLD.chain THEN
+                RETURN OLD;
+            END IF;
+            RAISE EXCEPTION 'audit records are append-only; use access-check audit prune';
+        END $$;",
 ];
 
 /// A lock number for `pg_advisory_xact_lock` while migrating: instances starting together
@@ -263,6 +272,40 @@ impl Store for PostgresStore {
                 }
             }
             transaction.commit().map_err(failed("commit"))
+        })
+    }
+
+    fn prune_point(&mut self, chain: &str, before_ms: u64) -> Result<Option<(u64, [u8; 32])>, String> {
+        let before = signed(before_ms)?;
+        self.with_client(|client| {
+            let row = client
+                .query_opt(
+                    "SELECT seq, hash FROM audit_records WHERE chain = $1 AND time_ms < $2
+                       AND seq < (SELECT max(seq) FROM audit_records WHERE chain = $1)
+                     ORDER BY seq DESC LIMIT 1",
+                    &[&chain, &before],
+                )
+                .map_err(failed("prune point"))?;
+            row.map(|row| {
+                let (seq, hash): (i64, String) = (row.get(0), row.get(1));
+                Ok((u64::try_from(seq).map_err(|_| "negative seq".to_owned())?, hash_column(&hash)?))
+            })
+            .transpose()
+        })
+    }
+
+    fn prune(&mut self, chain: &str, through_seq: u64) -> Result<u64, String> {
+        let through = signed(through_seq)?;
+        self.with_client(|client| {
+            let mut transaction = client.transaction().map_err(failed("begin"))?;
+            transaction
+                .execute("SELECT set_config('access_check.pruning', $1, true)", &[&chain])
+                .map_err(failed("prune"))?;
+            let removed = transaction
+                .execute("DELETE FROM audit_records WHERE chain = $1 AND seq <= $2", &[&chain, &through])
+                .map_err(failed("prune"))?;
+            transaction.commit().map_err(failed("commit"))?;
+            Ok(removed)
         })
     }
 

@@ -34,6 +34,13 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
     CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
         BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;",
+    // 2: retention. `audit prune` may delete a chain's oldest records while it has a row in
+    // audit_pruning (inside its own transaction); nothing else may.
+    "CREATE TABLE audit_pruning (chain TEXT NOT NULL);
+    DROP TRIGGER audit_records_no_delete;
+    CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
+        WHEN NOT EXISTS (SELECT 1 FROM audit_pruning WHERE chain = OLD.chain)
+        BEGIN SELECT RAISE(ABORT, 'audit records are append-only; use access-check audit prune'); END;",
 ];
 
 pub struct SqliteStore {
@@ -202,6 +209,34 @@ impl Store for SqliteStore {
             visit(entry, indexed)?;
         }
         Ok(())
+    }
+
+    fn prune_point(&mut self, chain: &str, before_ms: u64) -> Result<Option<(u64, [u8; 32])>, String> {
+        let row: Option<(i64, String)> = self
+            .connection
+            .query_row(
+                "SELECT seq, hash FROM audit_records WHERE chain = ?1 AND time_ms < ?2
+                   AND seq < (SELECT max(seq) FROM audit_records WHERE chain = ?1)
+                 ORDER BY seq DESC LIMIT 1",
+                params![chain, signed(before_ms)?],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(failed("prune point"))?;
+        row.map(|(seq, hash)| Ok((u64::try_from(seq).map_err(|_| "negative seq".to_owned())?, hash_column(&hash)?)))
+            .transpose()
+    }
+
+    fn prune(&mut self, chain: &str, through_seq: u64) -> Result<u64, String> {
+        let transaction =
+            self.connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(failed("begin"))?;
+        transaction.execute("INSERT INTO audit_pruning (chain) VALUES (?1)", [chain]).map_err(failed("prune"))?;
+        let removed = transaction
+            .execute("DELETE FROM audit_records WHERE chain = ?1 AND seq <= ?2", params![chain, signed(through_seq)?])
+            .map_err(failed("prune"))?;
+        transaction.execute("DELETE FROM audit_pruning WHERE chain = ?1", [chain]).map_err(failed("prune"))?;
+        transaction.commit().map_err(failed("commit"))?;
+        Ok(removed as u64)
     }
 
     fn query(
