@@ -12,6 +12,7 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 const ARTIFACTS = `${ROOT}target/e2e-artifacts`;
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const scenarioNames = JSON.parse(await readFile(`${ROOT}www/scenario-index.json`, 'utf8'));
+const SUPPORT_TOKEN = 'e2e-support-token-0123456789';
 const PERSONAS = ['citizen', 'green-card', 'h1b', 'h1b-authorized', 'traveller-iran', 'traveller-germany', 'vpn', 'clock', 'nobody'];
 
 let server;
@@ -22,7 +23,13 @@ const problems = [];
 before(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   const binary = process.env.ACCESS_CHECK_BIN ?? `${ROOT}target/debug/access-check`;
-  server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--root', ROOT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Audit records go to a SQLite file in target/ (not the working tree); the support console
+  // may look them up with SUPPORT_TOKEN.
+  await mkdir(`${ROOT}target/e2e-audit`, { recursive: true });
+  server = spawn(binary, ['serve', '--addr', '127.0.0.1:0', '--root', ROOT, '--audit', 'sqlite:audit.sqlite'], {
+    cwd: `${ROOT}target/e2e-audit`, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ACCESS_CHECK_SUPPORT_TOKEN: SUPPORT_TOKEN },
+  });
   origin = await new Promise((resolve, reject) => {
     server.stdout.on('data', (chunk) => {
       const match = /http:\/\/127\.0\.0\.1:\d+/.exec(String(chunk));
@@ -45,7 +52,9 @@ async function open(path, { colorScheme = 'light' } = {}) {
   const page = await context.newPage();
   page.on('console', (message) => {
     // /api/enforce answers 403 by design when it refuses; Chromium logs every 403 as an error.
-    const refused = message.location().url.endsWith('/api/enforce') && message.text().includes('403');
+    const url = message.location().url;
+    const refused = (url.endsWith('/api/enforce') && message.text().includes('403')) ||
+      (url.endsWith('/api/audit/lookup') && message.text().includes('401'));
     if (message.type() === 'error' && !refused) problems.push(`${path}: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`${path}: ${error.message}`));
@@ -135,6 +144,28 @@ describe('playground', () => {
     await console.click('#replay-button');
     await console.waitForFunction(() => document.getElementById('replay-error').textContent);
     await console.screenshot({ path: `${ARTIFACTS}/support-replay.png` });
+    await page.context().close();
+    await console.context().close();
+  });
+
+  test("the console shows the server's records of a user beside the replay", async () => {
+    const page = await open('/');
+    const report = await choosePersona(page, 'citizen');
+    await page.click('#prompt-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('server-answer').dataset.status);
+    const console = await open('/support.html');
+    await console.fill('#support-code', report.support_code);
+    await console.fill('#support-token', 'not-the-token');
+    await console.click('#records-button');
+    await console.waitForFunction(() => document.getElementById('records-status').textContent.includes('refused'));
+    await console.fill('#support-token', SUPPORT_TOKEN);
+    await console.click('#records-button');
+    await console.waitForFunction(() => document.getElementById('records-status').textContent.includes('found'));
+    const rows = await console.$$eval('#records-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.ok(rows.length >= 1, 'at least the decision just made');
+    assert.ok(rows.some((cells) => cells[2] === 'granted' && cells[4] === 'granted'), JSON.stringify(rows));
+    assert.match(await console.textContent('#records-status'), /None disagrees|disagree/);
+    await console.screenshot({ path: `${ARTIFACTS}/support-records.png` });
     await page.context().close();
     await console.context().close();
   });
