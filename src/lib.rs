@@ -28,6 +28,8 @@
 )]
 
 pub mod core;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod issue;
 pub mod scenario;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod server;

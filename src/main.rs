@@ -1,5 +1,5 @@
-//! The `access-check` command-line tool (SPEC §8, §11): `eval`, `verify`, `replay`, `serve`,
-//! `audit`, `impact`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
+//! The `access-check` command-line tool (SPEC §8, §11, §12): `eval`, `verify`, `replay`,
+//! `serve`, `audit`, `impact`, `keys`, `issue`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
 //! invalid, 2 an input is unusable, with an `error:` line saying what and where.
 
 mod cli;
@@ -27,6 +27,9 @@ usage:
   access-check audit export --audit STORE
   access-check audit prune --audit STORE --before SECS [--audit-key FILE] [--audit-checkpoints FILE]
   access-check impact --policy NEW --audit STORE [--since SECS]
+  access-check keys generate --alg ES256|EdDSA [--kid KID] --out DIR [--force]
+  access-check issue --key FILE --kind identity|location|organization --iss ISS --aud AUD
+                     --sub SUB [--ttl SECS] --claims FILE [--now SECS]
   access-check --version
 
 exit status: 0 report made / signature valid / audit intact, 1 signature invalid / audit
@@ -46,6 +49,8 @@ fn main() -> ExitCode {
         "serve" => cli::serve(args),
         "audit" => cli::audit(args),
         "impact" => cli::impact(args),
+        "keys" => cli::keys(args),
+        "issue" => cli::issue_command(args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

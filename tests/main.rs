@@ -15,6 +15,7 @@ mod support;
 mod audit;
 mod cli;
 mod hardening;
+mod issue;
 mod policy_errors;
 mod properties;
 mod scenarios;

@@ -252,7 +252,9 @@ fn both_verifiers_agree_on_every_published_vector() {
         compared += 1;
         valid += 1;
     }
-    assert!(compared >= 300 && valid >= 15, "compared {compared}, {valid} valid");
+    // Without the `rsa` feature RSA tokens are refused by both, so fewer are valid.
+    let minimum_valid = if cfg!(feature = "rsa") { 15 } else { 4 };
+    assert!(compared >= 300 && valid >= minimum_valid, "compared {compared}, {valid} valid");
 }
 
 #[test]

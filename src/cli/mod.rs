@@ -6,7 +6,12 @@ mod audit;
 mod scenario;
 
 #[cfg(not(target_arch = "wasm32"))]
+mod issue;
+
+#[cfg(not(target_arch = "wasm32"))]
 pub use audit::{audit, impact};
+#[cfg(not(target_arch = "wasm32"))]
+pub use issue::{issue_command, keys};
 
 /// The audit commands need the native store code.
 #[cfg(target_arch = "wasm32")]
@@ -17,6 +22,16 @@ pub fn audit(_items: Vec<String>) -> Result<ExitCode, String> {
 #[cfg(target_arch = "wasm32")]
 pub fn impact(_items: Vec<String>) -> Result<ExitCode, String> {
     Err("`impact` is not available in the WebAssembly build".to_owned())
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn keys(_items: Vec<String>) -> Result<ExitCode, String> {
+    Err("`keys` is not available in the WebAssembly build".to_owned())
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn issue_command(_items: Vec<String>) -> Result<ExitCode, String> {
+    Err("`issue` is not available in the WebAssembly build".to_owned())
 }
 
 use access_check::core::check::{self, Request};
