@@ -67,7 +67,7 @@ fn member<'a>(record: &'a access_check::core::json::Json, name: &str) -> &'a str
 
 fn stop(mut service: Service) {
     service.signal(nix::sys::signal::Signal::SIGTERM);
-    let status = service.child.wait().unwrap();
+    let status = service.exit_status();
     assert_eq!(status.code(), Some(0), "{}", service.log());
 }
 

@@ -70,6 +70,18 @@ impl Service {
         nix::sys::signal::kill(pid, signal).unwrap();
     }
 
+    /// Waits for the process to exit (at most 15 s) and gives its status.
+    pub(crate) fn exit_status(&mut self) -> std::process::ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "still running: {}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
@@ -324,14 +336,7 @@ fn sigterm_drains_and_exits_0() {
     let mut service = Service::start(Path::new(POLICY), &dir);
     assert_eq!(request(service.port, "GET", "/healthz", &[]).status, 200);
     service.signal(nix::sys::signal::Signal::SIGTERM);
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = service.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "still running: {}", service.log());
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = service.exit_status();
     assert_eq!(status.code(), Some(0), "{}", service.log());
     assert!(service.log().contains("draining"), "{}", service.log());
 }
@@ -367,14 +372,7 @@ fn sigterm_lets_a_request_in_flight_finish_with_its_decision() {
     stream.read_to_string(&mut raw).unwrap();
     assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
     assert!(raw.to_ascii_lowercase().contains("access-check-outcome: granted"), "{raw}");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = service.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "still running: {}", service.log());
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = service.exit_status();
     assert_eq!(status.code(), Some(0), "{}", service.log());
 }
 
