@@ -147,6 +147,14 @@ struct Writer {
     last_checkpoint: Instant,
 }
 
+/// However the writer ends (stopped, or a panic unwinding), the store is no longer written:
+/// readiness must say so rather than promise what every request would refuse.
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.writable.store(false, Ordering::SeqCst);
+    }
+}
+
 impl Writer {
     fn run(mut self, queue: Receiver<Job>) {
         loop {
