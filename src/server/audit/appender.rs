@@ -255,10 +255,13 @@ impl Writer {
         }
     }
 
-    fn stop(&mut self, stopped: &std::sync::mpsc::Sender<()>) {
+    /// The last checkpoint, then the store closed (SQLite folds its WAL back into the file),
+    /// then the waiting shutdown is told.
+    fn stop(mut self, stopped: &std::sync::mpsc::Sender<()>) {
         if self.unchecked > 0 {
             self.checkpoint();
         }
+        drop(self);
         let _ = stopped.send(());
     }
 }
