@@ -67,7 +67,7 @@ fn random_bytes() -> Result<[u8; 32], String> {
 }
 
 /// The RFC 7638 thumbprint of a public JWK's required members.
-fn thumbprint(public: &Json) -> String {
+pub fn thumbprint(public: &Json) -> String {
     let member = |name: &str| public.get(name).and_then(Json::as_str).unwrap_or_default();
     let canonical = match member("kty") {
         "EC" => object([
@@ -270,19 +270,35 @@ pub fn issue(key: &SigningKey, attestation: &Attestation<'_>) -> Result<String, 
     let payload = Json::Object(payload);
     claims::common(&payload)?;
     claims::facts(attestation.kind, &payload, attestation.now)?;
-    Ok(sign_compact(key, attestation.kind.typ(), &payload))
+    Ok(sign_jws(key, attestation.kind.typ(), &payload.to_compact()))
 }
 
-/// A JWS over `payload` with `key`, `typ` in the header.
-fn sign_compact(key: &SigningKey, typ: &str, payload: &Json) -> String {
+/// A compact JWS over the bytes of `payload`, with `alg`, `typ` and `kid` in the header.
+pub fn sign_jws(key: &SigningKey, typ: &str, payload: &str) -> String {
     let header = object([("alg", key.alg().into()), ("typ", typ.into()), ("kid", key.kid.as_str().into())]);
-    let input = format!(
-        "{}.{}",
-        base64url::encode(header.to_compact().as_bytes()),
-        base64url::encode(payload.to_compact().as_bytes())
-    );
+    let input =
+        format!("{}.{}", base64url::encode(header.to_compact().as_bytes()), base64url::encode(payload.as_bytes()));
     let signature = key.sign(input.as_bytes());
     format!("{input}.{}", base64url::encode(&signature))
+}
+
+/// Writes `key`'s private JWK to a new file `path` readable by its owner only (mode 0600 from
+/// creation, never widened); an existing file is an error.
+///
+/// # Errors
+/// The file exists or cannot be written.
+pub fn write_private_jwk(path: &std::path::Path, key: &SigningKey) -> Result<(), String> {
+    use std::io::Write;
+    let shown = path.display();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|error| format!("cannot create {shown}: {error}"))?;
+    file.write_all(key.private_jwk().to_pretty().as_bytes())
+        .and_then(|()| file.write_all(b"\n"))
+        .and_then(|()| file.sync_all())
+        .map_err(|error| format!("cannot write {shown}: {error}"))
 }
 
 /// The demo issuer's entry point: `payload` is complete (its issuer filled it in) and is
@@ -293,5 +309,5 @@ fn sign_compact(key: &SigningKey, typ: &str, payload: &Json) -> String {
 pub fn sign_checked(key: &SigningKey, kind: Kind, payload: &Json) -> Result<String, FieldError> {
     let common = claims::common(payload)?;
     claims::facts(kind, payload, common.iat)?;
-    Ok(sign_compact(key, kind.typ(), payload))
+    Ok(sign_jws(key, kind.typ(), &payload.to_compact()))
 }

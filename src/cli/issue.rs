@@ -4,7 +4,6 @@ use super::args::Args;
 use access_check::core::facts::Kind;
 use access_check::core::json::{object, Json};
 use access_check::issue::{issue, Attestation, KeyAlgorithm, SigningKey};
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -27,9 +26,7 @@ pub fn keys(mut items: Vec<String>) -> Result<ExitCode, String> {
     }
     let out = args.value("out")?.ok_or("--out DIR is required")?;
     let force = args.flag("force");
-    if let Some(extra) = args.positionals()?.first() {
-        return Err(format!("unexpected argument {extra:?}"));
-    }
+    args.finish()?;
     let dir = Path::new(&out);
     std::fs::create_dir_all(dir).map_err(|error| format!("cannot create {out}: {error}"))?;
     let private_path = dir.join("private.jwk.json");
@@ -42,27 +39,14 @@ pub fn keys(mut items: Vec<String>) -> Result<ExitCode, String> {
         }
     }
     let key = SigningKey::generate(alg, kid)?;
-    write_private(&private_path, &key.private_jwk().to_pretty())?;
+    // Replaced only with --force (checked above); a new file, so the mode is 0600 from the start.
+    let _ = std::fs::remove_file(&private_path);
+    access_check::issue::write_private_jwk(&private_path, &key)?;
     let jwks = object([("keys", Json::Array(vec![key.public_jwk()]))]);
     std::fs::write(&public_path, jwks.to_pretty() + "\n")
         .map_err(|error| format!("cannot write {}: {error}", public_path.display()))?;
     println!("kid {}: private key in {}, public JWKS in {}", key.kid, private_path.display(), public_path.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the private key readable by its owner only (mode 0600 from creation, never widened).
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
-    let shown = path.display();
-    let _ = std::fs::remove_file(path);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|error| format!("cannot create {shown}: {error}"))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.write_all(b"\n"))
-        .and_then(|()| file.sync_all())
-        .map_err(|error| format!("cannot write {shown}: {error}"))
 }
 
 pub fn issue_command(items: Vec<String>) -> Result<ExitCode, String> {
@@ -82,9 +66,7 @@ pub fn issue_command(items: Vec<String>) -> Result<ExitCode, String> {
     }
     let claims_path = args.value("claims")?.ok_or("--claims FILE (a JSON object) is required")?;
     let now = args.seconds("now")?.unwrap_or_else(access_check::server::now);
-    if let Some(extra) = args.positionals()?.first() {
-        return Err(format!("unexpected argument {extra:?}"));
-    }
+    args.finish()?;
     let key_text = super::read(&key_path, super::limits::JWK)?;
     let key_json = Json::parse(&key_text).map_err(|error| format!("{key_path}: {error}"))?;
     let key = SigningKey::from_private_jwk(&key_json).map_err(|error| format!("{key_path}: {error}"))?;

@@ -217,6 +217,20 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
 }
 
+/// A UTF-8 file read up to `limit` bytes and one more, so that the caller can tell "too large"
+/// from "exactly at the limit" in its own words; errors name the file.
+///
+/// # Errors
+/// It cannot be read, or (what was read) is not UTF-8.
+pub fn read_text_file(path: &std::path::Path, limit: usize) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|error| format!("{shown}: {error}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|error| format!("{shown}: {error}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{shown}: not UTF-8 text"))
+}
+
 /// The same clock in milliseconds.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()

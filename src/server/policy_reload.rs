@@ -18,12 +18,8 @@ impl LoadedPolicy {
     /// # Errors
     /// The file cannot be read, or the policy is invalid: in words, naming the file.
     pub fn load(path: &Path) -> Result<LoadedPolicy, String> {
-        use std::io::Read;
-        let limit = crate::core::policy::MAX_POLICY_BYTES;
-        let file = std::fs::File::open(path).map_err(|error| format!("{}: {error}", path.display()))?;
-        let mut bytes = Vec::new();
-        file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|error| format!("{}: {error}", path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))?;
+        // A larger file is refused by the policy's own size check.
+        let text = super::read_text_file(path, crate::core::policy::MAX_POLICY_BYTES)?;
         let policy = Policy::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?;
         Ok(LoadedPolicy { policy, text, path: path.to_owned() })
     }
