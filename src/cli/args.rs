@@ -64,6 +64,14 @@ impl Args {
         self.items.len() != before
     }
 
+    /// Nothing may be left: no unknown option, no stray argument.
+    pub fn finish(self) -> Result<(), String> {
+        match self.positionals()?.first() {
+            Some(extra) => Err(format!("unexpected argument {extra:?}")),
+            None => Ok(()),
+        }
+    }
+
     /// What is left, which must not look like options.
     pub fn positionals(self) -> Result<Vec<String>, String> {
         match self.items.iter().find(|item| item.starts_with("--")) {

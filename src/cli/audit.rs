@@ -23,13 +23,6 @@ fn store_of(args: &mut Args) -> Result<Box<dyn store::Store>, String> {
     store::open(&config)
 }
 
-fn no_more(args: Args) -> Result<(), String> {
-    match args.positionals()?.first() {
-        Some(extra) => Err(format!("unexpected argument {extra:?}")),
-        None => Ok(()),
-    }
-}
-
 /// Prints entries as JSON lines, flushing as it goes (an export can be long).
 fn print_lines(
     run: impl FnOnce(&mut dyn FnMut(access_check::core::audit::StoredEntry) -> Result<(), String>) -> Result<(), String>,
@@ -55,7 +48,7 @@ pub fn audit(mut items: Vec<String>) -> Result<ExitCode, String> {
         "prune" => prune_command(args),
         "export" => {
             let mut store = store_of(&mut args)?;
-            no_more(args)?;
+            args.finish()?;
             print_lines(|visit| {
                 for chain in store.chains()? {
                     store.scan(&chain, &mut |entry, _| visit(entry))?;
@@ -78,7 +71,7 @@ pub fn audit(mut items: Vec<String>) -> Result<ExitCode, String> {
                     return Err(format!("--outcome {outcome:?}: expected granted, blocked, action_required or error"));
                 }
             }
-            no_more(args)?;
+            args.finish()?;
             print_lines(|visit| store.query(&filter, visit))
         }
         other => Err(format!("unknown audit command {other:?}: use verify, query, export or prune")),
@@ -91,7 +84,7 @@ fn verify_command(mut args: Args) -> Result<ExitCode, String> {
     let mut store = store_of(&mut args)?;
     let given_checkpoints = args.value("checkpoints")?.map(PathBuf::from);
     let key = args.value("audit-key")?.map_or(defaults.key, PathBuf::from);
-    no_more(args)?;
+    args.finish()?;
     let checkpoint_file = given_checkpoints.clone().unwrap_or(defaults.checkpoints);
     let checkpoints = if checkpoint_file.exists() {
         let public = checkpoints::load_public(&key)?;
@@ -139,7 +132,7 @@ fn prune_command(mut args: Args) -> Result<ExitCode, String> {
     let before = args.seconds("before")?.ok_or("--before SECS is required: records older than this are removed")?;
     let key = args.value("audit-key")?.map_or(defaults.key, PathBuf::from);
     let file = args.value("audit-checkpoints")?.map_or(defaults.checkpoints, PathBuf::from);
-    no_more(args)?;
+    args.finish()?;
     if !key.exists() {
         return Err(format!("{}: the checkpoint signing key is needed to prune", key.display()));
     }
@@ -163,7 +156,7 @@ pub fn impact(items: Vec<String>) -> Result<ExitCode, String> {
     let policy_path = args.value("policy")?.ok_or("--policy NEW is required")?;
     let mut store = store_of(&mut args)?;
     let since = args.seconds("since")?;
-    no_more(args)?;
+    args.finish()?;
     let text = super::read(&policy_path, super::limits::POLICY)?;
     let policy = Policy::parse(&text).map_err(|error| format!("{policy_path}: {error}"))?;
     let tiers = verify::impact(store.as_mut(), &policy, since)?;

@@ -164,9 +164,7 @@ pub fn eval(items: Vec<String>) -> Result<ExitCode, String> {
     let nonce = args.value("nonce")?;
     let lang = args.value("lang")?;
     let text = args.flag("text");
-    if let Some(extra) = args.positionals()?.first() {
-        return Err(format!("unexpected argument {extra:?}"));
-    }
+    args.finish()?;
     let (policy, mut request) = match (scenario_path, policy_path) {
         (Some(path), None) => {
             let scenario = scenario::load(&path)?;
@@ -371,9 +369,7 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
         ),
         None => None,
     };
-    if let Some(extra) = args.positionals()?.first() {
-        return Err(format!("unexpected argument {extra:?}"));
-    }
+    args.finish()?;
     let mut options = access_check::server::Options {
         policy,
         demo: !no_demo,

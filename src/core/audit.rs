@@ -11,7 +11,7 @@
 use crate::core::fields::{Field, FieldError};
 use crate::core::json::{object, Json};
 use crate::core::report::Report;
-use crate::core::support::{self, hex};
+use crate::core::support::hex;
 use sha2::{Digest, Sha256};
 
 /// The record format version, inside every record.
@@ -53,8 +53,7 @@ impl Record {
         let tier = report.tiers.iter().find(|tier| tier.id == report.tier);
         let reasons = tier.map(|tier| tier.reasons.iter().map(|reason| reason.code.as_str().to_owned()).collect());
         // The subject hash is the support code's: the same value support staff see.
-        let subject =
-            support::decode(&report.support_code).ok().and_then(|record| record.subject_hash).map(|s| hex(&s));
+        let subject = report.subject_hash.map(|hash| hex(&hash));
         Record {
             decision_id,
             time_ms,

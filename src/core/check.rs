@@ -611,5 +611,6 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
         support_code: support::encode(record),
         error,
         replay,
+        subject_hash: record.subject_hash,
     }
 }

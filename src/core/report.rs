@@ -28,6 +28,9 @@ pub struct Report {
     pub error: Option<ReportError>,
     /// Set on reports rebuilt from a support code.
     pub replay: Option<ReplayInfo>,
+    /// First 4 bytes of SHA-256 of the decision's `sub`, as its support code holds it (not in the
+    /// JSON: the code carries it); the server's audit record keeps it.
+    pub subject_hash: Option<[u8; 4]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -155,6 +155,11 @@ pub fn open(config: &StoreConfig) -> Result<Box<dyn Store>, String> {
     }
 }
 
+/// SQL integers are signed: times and sequence numbers beyond 2^63 are refused, not wrapped.
+pub(crate) fn signed(value: u64) -> Result<i64, String> {
+    i64::try_from(value).map_err(|_| format!("{value} does not fit the store"))
+}
+
 /// 32 bytes from a hex column.
 pub(crate) fn hash_column(text: &str) -> Result<[u8; 32], String> {
     crate::core::audit::parse_hash(text).ok_or_else(|| format!("{text:?} is not a hash"))

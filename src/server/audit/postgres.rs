@@ -2,7 +2,7 @@
 //! appends to its own chain; the chain's head row is locked (`SELECT … FOR UPDATE`) while a batch
 //! is appended, so even two instances given the same chain id cannot fork or interleave it.
 
-use super::{hash_column, Filter, Store};
+use super::{hash_column, signed, Filter, Store};
 use crate::core::audit::{support_key, Indexed, Record, StoredEntry};
 use crate::core::support::hex;
 use postgres::{Client, NoTls};
@@ -85,10 +85,6 @@ impl Columns {
 
 fn failed(what: &str) -> impl Fn(postgres::Error) -> String + '_ {
     move |error| format!("{what}: {error}")
-}
-
-fn signed(value: u64) -> Result<i64, String> {
-    i64::try_from(value).map_err(|_| format!("{value} does not fit the store"))
 }
 
 const COLUMNS: &str = "chain, seq, time_ms, tier, outcome, subject, support_key, record, prev_hash, hash";

@@ -1,7 +1,7 @@
 //! The embedded audit store: one SQLite file, WAL journal with `synchronous = FULL` (with
 //! `NORMAL`, a committed transaction may roll back after a power loss: a silent cut of the tail).
 
-use super::{hash_column, Filter, Store};
+use super::{hash_column, signed, Filter, Store};
 use crate::core::audit::{support_key, Indexed, Record, StoredEntry};
 use crate::core::support::hex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -116,11 +116,6 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredEntry, Ind
 }
 
 const COLUMNS: &str = "chain, seq, time_ms, tier, outcome, subject, support_key, record, prev_hash, hash";
-
-/// SQLite integers are signed: times and sequence numbers beyond 2^63 are refused, not wrapped.
-fn signed(value: u64) -> Result<i64, String> {
-    i64::try_from(value).map_err(|_| format!("{value} does not fit the store"))
-}
 
 impl Store for SqliteStore {
     fn append(&mut self, chain: &str, records: &[Record]) -> Result<Vec<StoredEntry>, String> {
