@@ -16,6 +16,7 @@ mod audit;
 mod cli;
 mod hardening;
 mod issue;
+mod location;
 mod policy_errors;
 mod properties;
 mod scenarios;

@@ -369,8 +369,10 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
         ),
         None => None,
     };
+    let location = location_settings(&mut args)?;
     args.finish()?;
     let mut options = access_check::server::Options {
+        location,
         policy,
         demo: !no_demo,
         audit,
@@ -387,6 +389,68 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
         options.token_cache = capacity;
     }
     run_server(&addr, options)
+}
+
+/// The location issuer's options (README, "The server as the location issuer"): none without
+/// `--location-key`; with it, the issuer, the database and the proxies the subject header is
+/// believed from are required.
+#[cfg(not(target_arch = "wasm32"))]
+fn location_settings(args: &mut Args) -> Result<Option<access_check::server::location::Settings>, String> {
+    use access_check::core::facts::Anonymizer;
+    use access_check::server::location::{client_address::TrustedProxies, Settings, MAX_TTL_SECONDS};
+    let keys: Vec<std::path::PathBuf> = args.values("location-key")?.into_iter().map(Into::into).collect();
+    let iss = args.value("location-iss")?;
+    let database = args.value("location-db")?;
+    let anonymizers = args.values("anonymizer")?;
+    let proxies = args.values("trusted-proxy")?;
+    let forwarded = args.value("forwarded-header")?;
+    let subject = args.value("location-subject-header")?;
+    let ttl = args.seconds("location-ttl")?;
+    if keys.is_empty() {
+        let stray = iss.is_some() || database.is_some() || !anonymizers.is_empty() || !proxies.is_empty();
+        if stray || forwarded.is_some() || subject.is_some() || ttl.is_some() {
+            return Err("the location issuer's options need --location-key FILE".to_owned());
+        }
+        return Ok(None);
+    }
+    let iss = iss.ok_or("--location-key needs --location-iss URL (the iss of the location tokens)")?;
+    if iss.trim().is_empty() || iss.len() > 512 {
+        return Err(format!("--location-iss {iss:?}: the issuer's identifier, 1 to 512 bytes"));
+    }
+    let database = database.ok_or("--location-key needs --location-db FILE (a MaxMind-format country database)")?;
+    if proxies.is_empty() {
+        return Err(
+            "--location-key needs --trusted-proxy ADDRESS|CIDR: the subject header is believed only from the gateway"
+                .to_owned(),
+        );
+    }
+    let trusted = TrustedProxies::parse(&proxies).map_err(|problem| format!("--trusted-proxy {problem}"))?;
+    let mut settings = Settings::new(keys, iss, database.into(), trusted);
+    for entry in anonymizers {
+        let (kind, file) =
+            entry.split_once('=').ok_or_else(|| format!("--anonymizer {entry:?}: expected KIND=FILE"))?;
+        let kind = Anonymizer::parse(kind)
+            .filter(|kind| *kind != Anonymizer::None)
+            .ok_or_else(|| format!("--anonymizer {entry:?}: the kind must be vpn, tor, relay or hosting"))?;
+        settings.anonymizers.push((kind, file.into()));
+    }
+    let header = |name: &str, value: String| {
+        axum::http::header::HeaderName::try_from(value.to_ascii_lowercase())
+            .map_err(|_| format!("--{name} {value:?}: not a header name"))
+    };
+    if let Some(name) = forwarded {
+        settings.forwarded_header = header("forwarded-header", name)?;
+    }
+    if let Some(name) = subject {
+        settings.subject_header = header("location-subject-header", name)?;
+    }
+    if let Some(ttl) = ttl {
+        if !(1..=MAX_TTL_SECONDS).contains(&ttl) {
+            return Err(format!("--location-ttl {ttl}: a location attestation lives 1 to {MAX_TTL_SECONDS} seconds"));
+        }
+        settings.ttl_seconds = ttl;
+    }
+    Ok(Some(settings))
 }
 
 #[cfg(not(target_arch = "wasm32"))]

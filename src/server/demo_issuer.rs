@@ -6,7 +6,7 @@
 
 use crate::core::facts::Kind;
 use crate::core::fields::{Field, FieldError};
-use crate::core::json::{object, Json, MAX_SAFE_INTEGER};
+use crate::core::json::{Json, MAX_SAFE_INTEGER};
 use crate::issue::{KeyAlgorithm, SigningKey};
 use sha2::{Digest, Sha256};
 
@@ -49,11 +49,6 @@ pub fn issuers() -> Vec<DemoIssuer> {
         });
     }
     out
-}
-
-/// The public keys of every demo issuer, as a JWKS.
-pub fn jwks(issuers: &[DemoIssuer]) -> Json {
-    object([("keys", Json::Array(issuers.iter().map(|issuer| issuer.key.public_jwk()).collect()))])
 }
 
 /// Mints a token of `kind` for `claims`, filling `iss`, `aud`, `sub` (unless given), `iat`

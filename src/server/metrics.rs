@@ -47,6 +47,7 @@ pub struct Metrics {
     pub in_flight: Gauge,
     pub jwks_fetches: Family<Result, Counter>,
     pub jwks_stale_issuers: Gauge,
+    pub location_attestations: Family<Result, Counter>,
     pub audit: std::sync::Arc<AuditCounters>,
 }
 
@@ -110,6 +111,12 @@ impl Metrics {
             "Issuers whose keys are past their cache time and used within the grace period",
             jwks_stale_issuers.clone(),
         );
+        let location_attestations = Family::<Result, Counter>::default();
+        registry.register(
+            "location_attestations",
+            "Requests to the location issuer, by result (issued, unknown_address, no_subject)",
+            location_attestations.clone(),
+        );
         let audit = std::sync::Arc::new(AuditCounters {
             records: Counter::default(),
             failures: Counter::default(),
@@ -146,6 +153,7 @@ impl Metrics {
             in_flight,
             jwks_fetches,
             jwks_stale_issuers,
+            location_attestations,
         }
     }
 

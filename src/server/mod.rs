@@ -26,6 +26,7 @@ pub mod decision;
 pub mod demo_issuer;
 pub mod forward_auth;
 pub mod keys;
+pub mod location;
 pub mod metrics;
 pub mod policy_reload;
 pub mod support_lookup;
@@ -91,6 +92,8 @@ pub struct Options {
     /// The bearer token the support console sends to `POST /api/audit/lookup`; without one the
     /// endpoint does not exist.
     pub support_token: Option<String>,
+    /// The location issuer (`GET /location-attestation`); off unless configured.
+    pub location: Option<location::Settings>,
 }
 
 /// The audit trail's settings.
@@ -148,6 +151,7 @@ impl Options {
             token_cache: 30_000,
             audit: AuditOptions::default(),
             support_token: None,
+            location: None,
         }
     }
 
@@ -167,6 +171,8 @@ pub struct AppState {
     pub draining: AtomicBool,
     /// The audit trail's writer; `None` with `--audit off`.
     pub audit: Option<audit::appender::Auditor>,
+    /// The location issuer's keys, database and lists, swapped whole on `SIGHUP`.
+    pub location: arc_swap::ArcSwapOption<location::LocationIssuer>,
     in_flight: Arc<tokio::sync::Semaphore>,
     options: Options,
 }
@@ -179,6 +185,14 @@ impl AppState {
     pub fn new(options: Options) -> Result<AppState, String> {
         let policy = LoadedPolicy::load(&options.policy_path())?;
         let tokens = token_cache::TokenCache::new(options.token_cache);
+        let location = match &options.location {
+            Some(settings) => {
+                let issuer = location::LocationIssuer::load(settings)?;
+                warn_if_the_policy_does_not_trust(&policy, settings);
+                Some(Arc::new(issuer))
+            }
+            None => None,
+        };
         let mut metrics = metrics::Metrics::new();
         metrics.register_token_cache(&tokens);
         let audit = match &options.audit.store {
@@ -200,6 +214,7 @@ impl AppState {
         };
         Ok(AppState {
             audit,
+            location: arc_swap::ArcSwapOption::new(location),
             policy: ArcSwap::from_pointee(policy),
             issuers: demo_issuer::issuers(),
             metrics,
@@ -209,6 +224,17 @@ impl AppState {
             in_flight: Arc::new(tokio::sync::Semaphore::new(options.max_in_flight)),
             options,
         })
+    }
+}
+
+/// A location issuer whose `iss` the policy does not list for location tokens mints tokens the
+/// policy refuses (`ISSUER_UNKNOWN`): worth a warning at start, not a refusal (the widget may
+/// be given another policy).
+fn warn_if_the_policy_does_not_trust(policy: &LoadedPolicy, settings: &location::Settings) {
+    let trusted =
+        policy.policy.issuers.iter().any(|issuer| issuer.iss == settings.iss && issuer.kinds.contains(&Kind::Location));
+    if !trusted {
+        tracing::warn!(iss = %settings.iss, "the policy has no location issuer with this iss: its tokens will be refused");
     }
 }
 
@@ -251,13 +277,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text));
+    if state.options.location.is_some() {
+        app = app.route("/location-attestation", get(location::endpoint));
+    }
+    if state.options.demo || state.options.location.is_some() {
+        app = app.route("/.well-known/jwks.json", get(jwks));
+    }
     if state.options.demo {
         let root = &state.options.root;
         let files = Router::new()
             .nest_service("/pkg", ServeDir::new(root.join("pkg")))
             .fallback_service(ServeDir::new(root.join("www")))
             .layer(axum::middleware::map_response(file_errors_are_not_found));
-        app = app.route("/.well-known/jwks.json", get(jwks)).route("/demo/attest", post(attest)).merge(files);
+        app = app.route("/demo/attest", post(attest)).merge(files);
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.options.request_timeout))
@@ -265,7 +297,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(header("content-security-policy", CONTENT_SECURITY_POLICY))
         .layer(header("referrer-policy", "no-referrer"))
         .layer(header("x-content-type-options", "nosniff"))
-        .layer(header("cache-control", "no-store"))
+        // Answers are per user and per moment, so nothing is cached, except where a handler
+        // says otherwise (the JWKS).
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state)
 }
 
@@ -411,8 +445,8 @@ pub async fn serve(addr: &str, options: Options) -> Result<(), String> {
         let mut stopped = stopped;
         let _ = stopped.wait_for(|stop| *stop).await;
     };
-    let server =
-        tokio::spawn(axum::serve(listener, router(state.clone())).with_graceful_shutdown(shutdown).into_future());
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(shutdown).into_future());
     terminated.termination.await;
     state.draining.store(true, Ordering::SeqCst);
     tracing::info!("draining: readiness is false, no new connections; requests in flight finish");
@@ -477,7 +511,11 @@ impl Terminated {
 async fn reload_on_hangup(state: Arc<AppState>, mut hangups: tokio::signal::unix::Signal) {
     while hangups.recv().await.is_some() {
         let state = state.clone();
-        let _ = tokio::task::spawn_blocking(move || policy_reload::reload(&state)).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            policy_reload::reload(&state);
+            location::reload(&state);
+        })
+        .await;
     }
 }
 
@@ -496,8 +534,25 @@ async fn policy(State(state): State<Arc<AppState>>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], state.policy.load().text.clone()).into_response()
 }
 
+/// How long verifiers may cache `/.well-known/jwks.json`: the rotation guidance (README,
+/// "Issuing attestations") waits at least this long between publishing a key and signing with
+/// it.
+pub const JWKS_MAX_AGE_SECONDS: u64 = 300;
+
+/// `GET /.well-known/jwks.json`: the public keys this server signs with (the location issuer's,
+/// the signing key first) and, with the demo, the demo issuers'.
 async fn jwks(State(state): State<Arc<AppState>>) -> Response {
-    json_response(StatusCode::OK, &demo_issuer::jwks(&state.issuers))
+    let mut keys: Vec<Json> =
+        state.location.load().as_ref().map(|issuer| issuer.public_keys().to_vec()).unwrap_or_default();
+    if state.options.demo {
+        keys.extend(state.issuers.iter().map(|issuer| issuer.key.public_jwk()));
+    }
+    let cache = format!("public, max-age={JWKS_MAX_AGE_SECONDS}");
+    let mut response = json_response(StatusCode::OK, &object([("keys", Json::Array(keys))]));
+    if let Ok(value) = HeaderValue::from_str(&cache) {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
 }
 
 async fn healthz() -> Response {
