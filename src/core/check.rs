@@ -15,6 +15,7 @@ use crate::core::policy::Policy;
 use crate::core::remedy;
 use crate::core::report::{CheckReport, ClockReport, ReplayInfo, Report, ReportError, TierReport, TokenReport};
 use crate::core::support::{self, Detail, MessageKey, RecordedError, SupportRecord, TierRecord, TokenRecord};
+use crate::core::token::jwk::Key;
 use crate::core::token::signature::SignatureVerifier;
 use crate::core::token::{self, Clock, Rejection, VerifiedAttestation};
 
@@ -122,43 +123,151 @@ pub fn check_with(
     cache: &dyn VerificationCache,
     verifier: &dyn SignatureVerifier,
 ) -> Report {
-    let request = &clamped(request);
+    let pending = begin(policy, request, cache, None);
+    let verdicts: Vec<bool> = pending
+        .signature_checks()
+        .iter()
+        .map(|check| verifier.verify(check.key, check.signing_input, check.signature))
+        .collect();
+    pending.finish(&verdicts)
+}
+
+/// One signature the decision needs checked: does `signature` verify `signing_input` under
+/// `key`? Every strictness rule has passed already; only the arithmetic is left.
+pub struct SignatureCheck<'a> {
+    pub key: &'a Key,
+    pub signing_input: &'a [u8],
+    pub signature: &'a [u8],
+}
+
+/// An evaluation waiting for its signature checks ([`begin`]): everything before the arithmetic
+/// is done; [`Pending::finish`] does everything after. The core stays free of async and I/O; a
+/// caller with an asynchronous verifier (the browser's WebCrypto) runs the checks in between,
+/// concurrently.
+pub struct Pending<'a> {
+    policy: &'a Policy,
+    request: Request,
+    clock: Clock,
+    cache: &'a dyn VerificationCache,
+    ring: Ring<'a>,
+    slots: Vec<Slot>,
+}
+
+/// The key ring: the caller's (a compiled policy's), or built from the request when first needed
+/// (on a warm cache no key is parsed at all).
+enum Ring<'a> {
+    Given(&'a KeyRing),
+    Lazy(std::cell::OnceCell<KeyRing>),
+}
+
+/// One token of a pending evaluation.
+enum Slot {
+    Done(TokenState),
+    Awaiting { token: Box<token::AwaitingSignature>, cache_key: Option<[u8; 32]> },
+}
+
+/// Starts checking `request` against `policy`: every check before signature arithmetic. `ring`
+/// is the policy's key ring with the request's fetched JWKS when the caller keeps one (a
+/// compiled policy); otherwise it is built from the request.
+pub fn begin<'a>(
+    policy: &'a Policy,
+    request: &Request,
+    cache: &'a dyn VerificationCache,
+    ring: Option<&'a KeyRing>,
+) -> Pending<'a> {
+    let request = clamped(request);
     let clock = Clock {
         now: request.server_time.unwrap_or(request.now),
         leeway: policy.leeway_seconds,
         server_time_known: request.server_time.is_some(),
     };
-    // Built only when needed: on a warm cache no key is parsed at all.
-    let ring = std::cell::OnceCell::new();
-    let ring = || ring.get_or_init(|| KeyRing::new(policy, &request.fetched_jwks));
-    let mut states: Vec<TokenState> = if request.tokens.len() > MAX_TOKENS {
+    let ring = match ring {
+        Some(ring) => Ring::Given(ring),
+        None => Ring::Lazy(std::cell::OnceCell::new()),
+    };
+    let mut pending = Pending { policy, request, clock, cache, ring, slots: Vec::new() };
+    pending.slots = if pending.request.tokens.len() > MAX_TOKENS {
         // All or nothing: keeping "the first eight" would make the outcome depend on order.
         // The report lists one more than the limit, never all of them: a body of 80,000 empty
         // tokens must not become a report 50 times its size.
         let refused =
             || Rejection { code: Code::TooManyTokens, summary: Default::default(), detail: None, clock_suspect: false };
-        (0..support::MAX_TOKEN_RECORDS).map(|_| TokenState::Rejected(refused())).collect()
+        (0..support::MAX_TOKEN_RECORDS).map(|_| Slot::Done(TokenState::Rejected(refused()))).collect()
     } else {
-        request
-            .tokens
+        pending.request.tokens.iter().map(|raw| pending.slot(raw)).collect()
+    };
+    pending
+}
+
+impl<'a> Pending<'a> {
+    fn ring(&self) -> &KeyRing {
+        match &self.ring {
+            Ring::Given(ring) => ring,
+            Ring::Lazy(cell) => cell.get_or_init(|| KeyRing::new(self.policy, &self.request.fetched_jwks)),
+        }
+    }
+
+    fn slot(&self, raw: &str) -> Slot {
+        let cache_key = self.cache.enabled().then(|| cache_key(self.policy, &self.request.fetched_jwks, raw));
+        if let Some(cached) = cache_key.and_then(|key| self.cache.get(&key)) {
+            return Slot::Done(match cached.check_time(self.clock) {
+                Ok(()) => TokenState::Accepted(cached),
+                Err(rejection) => TokenState::Rejected(rejection),
+            });
+        }
+        match token::prepare_attestation(raw, self.policy, self.ring()) {
+            Ok(token) => Slot::Awaiting { token: Box::new(token), cache_key },
+            Err(rejection) => Slot::Done(TokenState::Rejected(rejection)),
+        }
+    }
+
+    /// The signatures to check, in token order; [`Pending::finish`] takes their verdicts in the
+    /// same order.
+    pub fn signature_checks(&self) -> Vec<SignatureCheck<'_>> {
+        self.slots
             .iter()
-            .map(|raw| {
-                let key = cache.enabled().then(|| cache_key(policy, &request.fetched_jwks, raw));
-                let verified = match key.and_then(|key| cache.get(&key)) {
-                    Some(cached) => cached.check_time(clock).map(|()| cached),
-                    None => token::verify_attestation(raw, policy, ring(), clock, verifier).inspect(|attestation| {
-                        if let Some(key) = key {
-                            cache.put(key, attestation.clone());
-                        }
-                    }),
-                };
-                match verified {
-                    Ok(attestation) => TokenState::Accepted(attestation),
-                    Err(rejection) => TokenState::Rejected(rejection),
-                }
+            .filter_map(|slot| match slot {
+                Slot::Awaiting { token, .. } => Some(SignatureCheck {
+                    key: token.key(),
+                    signing_input: token.signing_input(),
+                    signature: token.signature(),
+                }),
+                Slot::Done(_) => None,
             })
             .collect()
-    };
+    }
+
+    /// The decision, given the verdict of each of [`Pending::signature_checks`] in order. A
+    /// verdict that is missing counts as "does not verify": never a grant by omission.
+    pub fn finish(mut self, verdicts: &[bool]) -> Report {
+        let (policy, clock, cache) = (self.policy, self.clock, self.cache);
+        let slots = std::mem::take(&mut self.slots);
+        let mut verdicts = verdicts.iter().copied();
+        let states: Vec<TokenState> = slots
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Done(state) => state,
+                Slot::Awaiting { token, cache_key } => {
+                    let valid = verdicts.next().unwrap_or(false);
+                    match token.finish(valid, &policy.audience, clock) {
+                        Ok(attestation) => {
+                            if let Some(key) = cache_key {
+                                cache.put(key, attestation.clone());
+                            }
+                            TokenState::Accepted(attestation)
+                        }
+                        Err(rejection) => TokenState::Rejected(rejection),
+                    }
+                }
+            })
+            .collect();
+        decide_tokens(policy, &self.request, self.ring(), states)
+    }
+}
+
+/// The decision once every token is accepted or rejected: bindings, the latest token of each
+/// kind, the policy's tiers, the report and its support code.
+fn decide_tokens(policy: &Policy, request: &Request, ring: &KeyRing, mut states: Vec<TokenState>) -> Report {
     if let Some(nonce) = &request.nonce {
         bind(&mut states, Code::NonceMismatch, |attestation| attestation.nonce() == Some(nonce.as_str()));
     }
@@ -166,7 +275,7 @@ pub fn check_with(
         bind(&mut states, Code::SubjectMismatch, |attestation| attestation.sub() == anchor);
     }
     let used = winners(&states);
-    let absent = |kind| if ring().can_verify(policy, kind) { missing_code(kind) } else { Code::KeysUnavailable };
+    let absent = |kind| if ring.can_verify(policy, kind) { missing_code(kind) } else { Code::KeysUnavailable };
     let evidence = Evidence {
         identity: facts_of(&states, &used, Kind::Identity, absent(Kind::Identity), |f| match f {
             Facts::Identity(facts) => Some(facts.clone()),

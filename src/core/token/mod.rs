@@ -131,6 +131,7 @@ pub struct Clock {
     pub server_time_known: bool,
 }
 
+#[derive(Debug, Clone)]
 struct Rejecter {
     summary: TokenSummary,
 }
@@ -144,19 +145,79 @@ impl Rejecter {
     }
 }
 
-/// Verifies one attestation token against the policy's issuers and keys, leaving only the
-/// signature arithmetic to `verifier`.
+/// A token that passed every check that comes before its signature (framing, header, issuer,
+/// kind, algorithm, key, and the signature's own strictness rules): what is left is the
+/// signature arithmetic, then the checks on signed data ([`AwaitingSignature::finish`]). The
+/// browser asks WebCrypto in between; native callers ask a [`SignatureVerifier`] at once
+/// ([`verify_attestation`]).
+#[derive(Debug, Clone)]
+pub struct AwaitingSignature {
+    out: Rejecter,
+    kind: Kind,
+    payload: crate::core::json::Json,
+    key: jwk::Key,
+    signing_input: String,
+    signature: Vec<u8>,
+    max_age: Option<u64>,
+    payload_segment: String,
+}
+
+impl AwaitingSignature {
+    /// The key the signature must verify under (bound to one algorithm, [`jwk::Key::alg`]).
+    pub fn key(&self) -> &jwk::Key {
+        &self.key
+    }
+    /// The bytes signed: `header.payload` as received.
+    pub fn signing_input(&self) -> &[u8] {
+        self.signing_input.as_bytes()
+    }
+    /// The signature's bytes, already through the strictness rules of [`signature`].
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The rest of the checks, once the arithmetic has answered `signature_valid`: claims,
+    /// audience and time, on signed data only.
+    ///
+    /// # Errors
+    /// `SIGNATURE_INVALID` when the signature did not verify, else the first claim or time check
+    /// that failed.
+    #[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
+    pub fn finish(self, signature_valid: bool, audience: &str, clock: Clock) -> Result<VerifiedAttestation, Rejection> {
+        let mut out = self.out;
+        if !signature_valid {
+            return Err(out.reject(Code::SignatureInvalid));
+        }
+        // Signed data from here on.
+        let common = claims::common(&self.payload).map_err(|error| out.claim(&error))?;
+        out.summary.iat = Some(common.iat);
+        out.summary.exp = Some(common.exp);
+        if !common.aud.iter().any(|aud| aud == audience) {
+            return Err(out.reject(Code::AudienceMismatch));
+        }
+        let facts = claims::facts(self.kind, &self.payload, common.iat).map_err(|error| out.claim(&error))?;
+        let attestation = VerifiedAttestation {
+            summary: out.summary,
+            iat: common.iat,
+            exp: common.exp,
+            nbf: common.nbf,
+            max_age: self.max_age,
+            sub: common.sub,
+            nonce: common.nonce,
+            facts,
+            payload_segment: self.payload_segment,
+        };
+        attestation.check_time(clock)?;
+        Ok(attestation)
+    }
+}
+
+/// Every check of one attestation token that comes before the signature arithmetic.
 ///
 /// # Errors
 /// A [`Rejection`] with the code of the first check that failed.
 #[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
-pub fn verify_attestation(
-    token: &str,
-    policy: &Policy,
-    keys: &KeyRing,
-    clock: Clock,
-    verifier: &dyn SignatureVerifier,
-) -> Result<VerifiedAttestation, Rejection> {
+pub fn prepare_attestation(token: &str, policy: &Policy, keys: &KeyRing) -> Result<AwaitingSignature, Rejection> {
     let mut out = Rejecter { summary: TokenSummary::default() };
     let segments = compact::split(token).map_err(|code| out.reject(code))?;
     let header = compact::parse_header(segments.header).map_err(|code| out.reject(code))?;
@@ -199,31 +260,38 @@ pub fn verify_attestation(
     }
     let signature_bytes =
         base64url::decode(segments.signature.as_bytes()).ok_or_else(|| out.reject(Code::TokenMalformed))?;
-    if !signature::verify_with(verifier, key, segments.signing_input.as_bytes(), &signature_bytes) {
+    // The strictness rules no library is trusted with run here, before any arithmetic.
+    if !signature::acceptable(key, &signature_bytes) {
         return Err(out.reject(Code::SignatureInvalid));
     }
-
-    // Signed data from here on.
-    let common = claims::common(&payload).map_err(|error| out.claim(&error))?;
-    out.summary.iat = Some(common.iat);
-    out.summary.exp = Some(common.exp);
-    if !common.aud.contains(&policy.audience) {
-        return Err(out.reject(Code::AudienceMismatch));
-    }
-    let facts = claims::facts(kind, &payload, common.iat).map_err(|error| out.claim(&error))?;
-    let attestation = VerifiedAttestation {
-        summary: out.summary,
-        iat: common.iat,
-        exp: common.exp,
-        nbf: common.nbf,
+    Ok(AwaitingSignature {
+        out,
+        kind,
+        payload,
+        key: key.clone(),
+        signing_input: segments.signing_input.to_owned(),
+        signature: signature_bytes,
         max_age: issuer.max_token_age_seconds,
-        sub: common.sub,
-        nonce: common.nonce,
-        facts,
         payload_segment: segments.payload.to_owned(),
-    };
-    attestation.check_time(clock)?;
-    Ok(attestation)
+    })
+}
+
+/// Verifies one attestation token against the policy's issuers and keys, leaving only the
+/// signature arithmetic to `verifier`.
+///
+/// # Errors
+/// A [`Rejection`] with the code of the first check that failed.
+#[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
+pub fn verify_attestation(
+    token: &str,
+    policy: &Policy,
+    keys: &KeyRing,
+    clock: Clock,
+    verifier: &dyn SignatureVerifier,
+) -> Result<VerifiedAttestation, Rejection> {
+    let awaiting = prepare_attestation(token, policy, keys)?;
+    let valid = verifier.verify(awaiting.key(), awaiting.signing_input(), awaiting.signature());
+    awaiting.finish(valid, &policy.audience, clock)
 }
 
 impl VerifiedAttestation {

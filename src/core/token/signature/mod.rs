@@ -36,7 +36,13 @@ pub fn default_verifier() -> &'static dyn SignatureVerifier {
     return &RustCrypto;
 }
 
+/// The pre-checks alone: false when `signature` breaks a rule of its key's algorithm (or the
+/// key cannot be used by this build), before any arithmetic.
+pub fn acceptable(key: &Key, signature: &[u8]) -> bool {
+    key.is_supported() && strict::acceptable(key, signature)
+}
+
 /// The pre-checks, then `verifier`.
 pub fn verify_with(verifier: &dyn SignatureVerifier, key: &Key, signing_input: &[u8], signature: &[u8]) -> bool {
-    key.is_supported() && strict::acceptable(key, signature) && verifier.verify(key, signing_input, signature)
+    acceptable(key, signature) && verifier.verify(key, signing_input, signature)
 }
