@@ -1,38 +1,14 @@
 //! The subcommands. Each returns the exit code, or an error message for an unusable input.
 
+//! Native only (see `main.rs`).
+
 mod args;
-#[cfg(not(target_arch = "wasm32"))]
 mod audit;
+mod issue;
 mod scenario;
 
-#[cfg(not(target_arch = "wasm32"))]
-mod issue;
-
-#[cfg(not(target_arch = "wasm32"))]
 pub use audit::{audit, impact};
-#[cfg(not(target_arch = "wasm32"))]
 pub use issue::{issue_command, keys};
-
-/// The audit commands need the native store code.
-#[cfg(target_arch = "wasm32")]
-pub fn audit(_items: Vec<String>) -> Result<ExitCode, String> {
-    Err("`audit` is not available in the WebAssembly build".to_owned())
-}
-
-#[cfg(target_arch = "wasm32")]
-pub fn impact(_items: Vec<String>) -> Result<ExitCode, String> {
-    Err("`impact` is not available in the WebAssembly build".to_owned())
-}
-
-#[cfg(target_arch = "wasm32")]
-pub fn keys(_items: Vec<String>) -> Result<ExitCode, String> {
-    Err("`keys` is not available in the WebAssembly build".to_owned())
-}
-
-#[cfg(target_arch = "wasm32")]
-pub fn issue_command(_items: Vec<String>) -> Result<ExitCode, String> {
-    Err("`issue` is not available in the WebAssembly build".to_owned())
-}
 
 use access_check::core::check::{self, Request};
 use access_check::core::codes::Code;
@@ -297,14 +273,7 @@ pub fn replay(items: Vec<String>) -> Result<ExitCode, String> {
 
 /// `serve`: the enforcement service on `--addr` (default 127.0.0.1:8080) with `--policy FILE`
 /// (default `www/policy.json` under `--root`), and the demo pages of `--root` (default: the
-/// current directory) unless `--no-demo`. Native builds only: the wasm32 build of this binary
-/// exists only because integration tests build every binary for their target.
-#[cfg(target_arch = "wasm32")]
-pub fn serve(_items: Vec<String>) -> Result<ExitCode, String> {
-    Err("`serve` is not available in the WebAssembly build".to_owned())
-}
-
-#[cfg(not(target_arch = "wasm32"))]
+/// current directory) unless `--no-demo`.
 pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
     let mut args = Args::new(items);
     let addr = args.value("addr")?.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
@@ -394,7 +363,6 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
 /// The location issuer's options (README, "The server as the location issuer"): none without
 /// `--location-key`; with it, the issuer, the database and the proxies the subject header is
 /// believed from are required.
-#[cfg(not(target_arch = "wasm32"))]
 fn location_settings(args: &mut Args) -> Result<Option<access_check::server::location::Settings>, String> {
     use access_check::core::facts::Anonymizer;
     use access_check::server::location::{client_address::TrustedProxies, Settings, MAX_TTL_SECONDS};
@@ -453,7 +421,6 @@ fn location_settings(args: &mut Args) -> Result<Option<access_check::server::loc
     Ok(Some(settings))
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn run_server(addr: &str, options: access_check::server::Options) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()

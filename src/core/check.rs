@@ -106,11 +106,13 @@ enum TokenState {
 /// assert_eq!(report.outcome.as_str(), "error");
 /// assert_eq!(report.tiers[0].reasons[0].code.as_str(), "KEYS_UNAVAILABLE");
 /// ```
+#[cfg(not(target_arch = "wasm32"))]
 pub fn check(policy: &Policy, request: &Request) -> Report {
     check_cached(policy, request, &NoCache)
 }
 
 /// [`check`], taking accepted verifications from `cache` and keeping new ones there.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn check_cached(policy: &Policy, request: &Request, cache: &dyn VerificationCache) -> Report {
     check_with(policy, request, cache, token::signature::default_verifier())
 }
@@ -124,12 +126,33 @@ pub fn check_with(
     verifier: &dyn SignatureVerifier,
 ) -> Report {
     let pending = begin(policy, request, cache, None);
-    let verdicts: Vec<bool> = pending
+    let verdicts: Vec<Verdict> = pending
         .signature_checks()
         .iter()
-        .map(|check| verifier.verify(check.key, check.signing_input, check.signature))
+        .map(|check| Verdict::from(verifier.verify(check.key, check.signing_input, check.signature)))
         .collect();
     pending.finish(&verdicts)
+}
+
+/// What the signature arithmetic answered for one [`SignatureCheck`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Valid,
+    Invalid,
+    /// It could not be checked here (a browser whose WebCrypto lacks the algorithm): the
+    /// token is refused as `KEYS_UNAVAILABLE` with this explanation, so the decision is `error`
+    /// where it needed the token, never a grant and never the user's fault.
+    Unverifiable(String),
+}
+
+impl From<bool> for Verdict {
+    fn from(valid: bool) -> Verdict {
+        if valid {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        }
+    }
 }
 
 /// One signature the decision needs checked: does `signature` verify `signing_input` under
@@ -163,7 +186,7 @@ enum Ring<'a> {
 /// One token of a pending evaluation.
 enum Slot {
     Done(TokenState),
-    Awaiting { token: Box<token::AwaitingSignature>, cache_key: Option<[u8; 32]> },
+    Awaiting { token: token::AwaitingSignature, cache_key: Option<[u8; 32]> },
 }
 
 /// Starts checking `request` against `policy`: every check before signature arithmetic. `ring`
@@ -216,7 +239,7 @@ impl<'a> Pending<'a> {
             });
         }
         match token::prepare_attestation(raw, self.policy, self.ring()) {
-            Ok(token) => Slot::Awaiting { token: Box::new(token), cache_key },
+            Ok(token) => Slot::Awaiting { token, cache_key },
             Err(rejection) => Slot::Done(TokenState::Rejected(rejection)),
         }
     }
@@ -239,17 +262,20 @@ impl<'a> Pending<'a> {
 
     /// The decision, given the verdict of each of [`Pending::signature_checks`] in order. A
     /// verdict that is missing counts as "does not verify": never a grant by omission.
-    pub fn finish(mut self, verdicts: &[bool]) -> Report {
+    pub fn finish(mut self, verdicts: &[Verdict]) -> Report {
         let (policy, clock, cache) = (self.policy, self.clock, self.cache);
         let slots = std::mem::take(&mut self.slots);
-        let mut verdicts = verdicts.iter().copied();
+        let mut verdicts = verdicts.iter();
         let states: Vec<TokenState> = slots
             .into_iter()
             .map(|slot| match slot {
                 Slot::Done(state) => state,
                 Slot::Awaiting { token, cache_key } => {
-                    let valid = verdicts.next().unwrap_or(false);
-                    match token.finish(valid, &policy.audience, clock) {
+                    let finished = match verdicts.next() {
+                        Some(Verdict::Unverifiable(why)) => Err(token.unverifiable(why)),
+                        verdict => token.finish(verdict == Some(&Verdict::Valid), &policy.audience, clock),
+                    };
+                    match finished {
                         Ok(attestation) => {
                             if let Some(key) = cache_key {
                                 cache.put(key, attestation.clone());

@@ -5,11 +5,14 @@
 //! JSON text and back. `policy` may be the policy object or its JSON text (text is parsed
 //! strictly, so duplicate keys are caught; an object has already been through `JSON.parse`).
 
-use crate::core::check::{self, Request};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::core::check;
+use crate::core::check::Request;
 use crate::core::fields::{Field, FieldError};
 use crate::core::json::{Json, MAX_SAFE_INTEGER};
 use crate::core::policy::keys::FetchedJwks;
 use crate::core::policy::Policy;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::core::report::Report;
 
 /// Largest input document accepted: 8 tokens of 16 KiB, a policy, and room for JWKS.
@@ -21,7 +24,34 @@ pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 ///
 /// # Errors
 /// What is wrong with the input, with its path.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn evaluate(text: &str, device_now: u64) -> Result<Report, FieldError> {
+    let (policy, request) = read(text, device_now, WithPolicy::Required)?;
+    Ok(match policy {
+        Some(Ok(policy)) => check::check(&policy, &request),
+        Some(Err(error)) => check::policy_error(&error, &request),
+        None => check::policy_error(&FieldError { path: "policy".into(), message: "is required".into() }, &request),
+    })
+}
+
+/// Whether the input carries the policy (`evaluate(input)`) or must not (a compiled policy's
+/// `evaluate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithPolicy {
+    Required,
+    Refused,
+}
+
+/// Reads an input: the policy (when [`WithPolicy::Required`]: parsed, or why it is invalid)
+/// and the request.
+///
+/// # Errors
+/// What is wrong with the input, with its path.
+pub fn read(
+    text: &str,
+    device_now: u64,
+    with_policy: WithPolicy,
+) -> Result<(Option<Result<Policy, FieldError>>, Request), FieldError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(FieldError {
             path: String::new(),
@@ -34,7 +64,10 @@ pub fn evaluate(text: &str, device_now: u64) -> Result<Report, FieldError> {
     })?;
     let root = Field::root(&json);
     let mut members = root.object()?;
-    let policy_field = members.required("policy")?;
+    let policy_field = match with_policy {
+        WithPolicy::Required => Some(members.required("policy")?),
+        WithPolicy::Refused => None,
+    };
     let tokens = match members.optional("tokens") {
         Some(field) => field.array()?.iter().map(|t| t.string().map(str::to_owned)).collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
@@ -53,14 +86,11 @@ pub fn evaluate(text: &str, device_now: u64) -> Result<Report, FieldError> {
     };
     members.finish()?;
     let request = Request { tokens, tier, now, server_time, nonce, lang, fetched_jwks };
-    let policy = match policy_field.json {
+    let policy = policy_field.map(|field| match field.json {
         Json::String(text) => Policy::parse(text),
         other => Policy::from_json(other),
-    };
-    Ok(match policy {
-        Ok(policy) => check::check(&policy, &request),
-        Err(error) => check::policy_error(&error, &request),
-    })
+    });
+    Ok((policy, request))
 }
 
 /// `jwks`: `{ "<jwks_uri>": <JWKS object or its text> }`, documents the caller fetched.
@@ -80,7 +110,7 @@ fn read_jwks_map(field: &Field<'_>) -> Result<Vec<FetchedJwks>, FieldError> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::core::policy::evaluate::Outcome;

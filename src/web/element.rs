@@ -5,6 +5,7 @@
 //! live in this element's memory only. Every async step carries the element's generation and
 //! is dropped if the element was disconnected or reconfigured meanwhile.
 
+use super::compiled::Compiled;
 use super::fetch;
 use super::owned::{Listener, Timer};
 use super::render::{Options, View};
@@ -112,7 +113,7 @@ struct Problem {
 
 enum PolicyState {
     Loading,
-    Ready(Rc<Policy>),
+    Ready(Rc<Compiled>),
     Failed(Problem),
 }
 
@@ -126,6 +127,9 @@ struct State {
     /// Server `Date` minus the device clock when it was read.
     server_offset: Option<i64>,
     report: Option<Report>,
+    /// Counts evaluations started: a decision that finishes after a later one started is
+    /// dropped (WebCrypto answers asynchronously).
+    evaluations: u32,
     /// Outcome and reasons of the last `access-check:decision`, to fire only on change.
     last_decision: Option<String>,
     /// The last problem reported on the console and by event, to report each once.
@@ -155,6 +159,7 @@ impl Element {
                 endpoint_tokens: Vec::new(),
                 server_offset: None,
                 report: None,
+                evaluations: 0,
                 last_decision: None,
                 last_problem: None,
                 replaying: false,
@@ -267,7 +272,14 @@ impl Element {
         };
         let policy = match policy {
             Some(ready) => ready,
-            None => load_policy(this.attribute("policy")).await.map(Rc::new),
+            None => match load_policy(this.attribute("policy")).await {
+                Ok(policy) => {
+                    let compiled = Rc::new(Compiled::new(policy));
+                    compiled.import_keys().await;
+                    Ok(compiled)
+                }
+                Err(problem) => Err(problem),
+            },
         };
         let Some(this) = current(&weak, generation) else { return };
         let policy = match policy {
@@ -279,7 +291,7 @@ impl Element {
             }
         };
         this.state.borrow_mut().policy = PolicyState::Ready(policy.clone());
-        let missing = fetch_keys(&policy).await;
+        let missing = fetch_keys(&policy.policy).await;
         let Some(this) = current(&weak, generation) else { return };
         if let Some(problem) = missing {
             this.report_problem(&problem);
@@ -391,14 +403,33 @@ impl Element {
                 fetched_jwks: JWKS_CACHE.with(|cache| cache.borrow().clone()),
             }
         };
-        let report = check::check(&policy, &request);
-        if let Some(error) = &report.error {
-            this.report_problem(&Problem { code: error.code, message: error.message.clone() });
-        }
-        this.show(report, &options);
-        if now_attribute.is_none() {
-            Element::schedule(this);
-        }
+        let (generation, evaluation) = {
+            let mut state = this.state.borrow_mut();
+            state.evaluations = state.evaluations.wrapping_add(1);
+            (state.generation, state.evaluations)
+        };
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let report = policy.decide(&request).await;
+            let Some(this) = current(&weak, generation) else { return };
+            if this.state.borrow().evaluations != evaluation || this.state.borrow().replaying {
+                return;
+            }
+            if let Some(error) = &report.error {
+                this.report_problem(&Problem { code: error.code, message: error.message.clone() });
+            }
+            // A signature this browser cannot check (its WebCrypto lacks the algorithm) is the
+            // site's problem to know about: the token's detail names the algorithm.
+            for token in report.tokens.iter().filter(|token| token.code == Some(Code::KeysUnavailable)) {
+                if let Some(detail) = &token.detail {
+                    this.report_problem(&Problem { code: Code::KeysUnavailable, message: detail.clone() });
+                }
+            }
+            this.show(report, &options);
+            if now_attribute.is_none() {
+                Element::schedule(&this);
+            }
+        });
     }
 
     /// Renders a report and fires `access-check:decision` if the outcome or reasons changed.
@@ -468,7 +499,7 @@ impl Element {
             state.timer = None;
         }
         // In the user's language, as they saw it (the code records it), not the support page's.
-        match check::replay(code, policy.as_deref(), None) {
+        match check::replay(code, policy.as_ref().map(|compiled| &compiled.policy), None) {
             Ok(report) => {
                 let per_tier = this.attribute("tier").is_none();
                 this.show(report, &Options { compact: false, per_tier });

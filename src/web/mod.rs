@@ -1,20 +1,27 @@
 //! The browser shell (wasm32 only). It does I/O and rendering and never decides: every
 //! decision comes from [`crate::core`].
 //!
-//! - the JS API of SPEC §7: [`evaluate`], [`replay`], [`define`], [`version`]
+//! - the JS API of SPEC §7: [`evaluate`], [`compile`], [`replay`], [`define`], [`version`]
+//! - [`compiled`]: a policy read once, and the browser's way of deciding; [`webcrypto`]: the
+//!   signature arithmetic (SPEC §13)
 //! - [`element`]: `<access-check>` (state, inputs, events); [`render`]: report → DOM
 //! - [`fetch`], [`clock`], [`owned`]: network, time, and resources released on drop
 
 mod clock;
+mod compiled;
 mod element;
 mod fetch;
 mod owned;
 mod render;
+mod webcrypto;
 
 use crate::core::check;
+use crate::core::input::{self, WithPolicy};
 use crate::core::json::Json;
 use crate::core::policy::Policy;
 use crate::core::report::Report;
+use compiled::Compiled;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 /// A JS `Error` with `message`.
@@ -34,18 +41,82 @@ fn stringify(value: &JsValue) -> Result<String, JsValue> {
         .ok_or_else(|| js_error("access-check: the input cannot be turned into JSON (cycles or BigInt?)"))
 }
 
-/// `evaluate(input)` → report (SPEC §7). `input`: `{ policy, tokens, tier?, now?, server_time?,
-/// nonce?, lang?, jwks? }`; `now` defaults to the device clock.
+/// `evaluate(input)` → a Promise of the report (SPEC §7). `input`: `{ policy, tokens, tier?,
+/// now?, server_time?, nonce?, lang?, jwks? }`; `now` defaults to the device clock.
 ///
-/// # Errors
-/// Throws an `Error` naming what is wrong with the input. An invalid policy is not thrown: it
-/// is a report with outcome `error` and `error.code` `POLICY_INVALID`.
+/// Rejects with an `Error` naming what is wrong with the input. An invalid policy is not a
+/// rejection: it is a report with outcome `error` and `error.code` `POLICY_INVALID`.
 #[wasm_bindgen]
-pub fn evaluate(input: JsValue) -> Result<JsValue, JsValue> {
-    let text = stringify(&input)?;
-    crate::core::input::evaluate(&text, clock::now())
-        .map(|report| report_to_js(&report))
-        .map_err(|error| js_error(&format!("access-check evaluate(): {error}")))
+pub fn evaluate(input: JsValue) -> js_sys::Promise {
+    let read = stringify(&input).and_then(|text| {
+        input::read(&text, clock::now(), WithPolicy::Required)
+            .map_err(|error| js_error(&format!("access-check evaluate(): {error}")))
+    });
+    wasm_bindgen_futures::future_to_promise(async move {
+        let (policy, request) = read?;
+        let report = match policy {
+            Some(Ok(policy)) => Compiled::new(policy).decide(&request).await,
+            Some(Err(error)) => check::policy_error(&error, &request),
+            None => return Err(js_error("access-check evaluate(): policy: is required")),
+        };
+        Ok(report_to_js(&report))
+    })
+}
+
+/// `compile(policy)` → a Promise of a [`CompiledPolicy`]: the policy (object or JSON text)
+/// parsed and validated once, its keys imported into WebCrypto once. Rejects with an `Error`
+/// naming the JSON path of what is invalid.
+#[wasm_bindgen]
+pub fn compile(policy: JsValue) -> js_sys::Promise {
+    let parsed = policy_from_js(&policy).map_err(|error| js_error(&format!("access-check compile(): {error}")));
+    wasm_bindgen_futures::future_to_promise(async move {
+        let compiled = Rc::new(Compiled::new(parsed?));
+        compiled.import_keys().await;
+        Ok(CompiledPolicy { inner: compiled }.into())
+    })
+}
+
+/// A policy or its JSON text, parsed strictly.
+fn policy_from_js(policy: &JsValue) -> Result<Policy, String> {
+    if let Some(text) = policy.as_string() {
+        return Policy::parse(&text).map_err(|error| format!("policy: {error}"));
+    }
+    if !policy.is_object() {
+        return Err("the policy must be an object or its JSON text".to_owned());
+    }
+    let text = stringify(policy).map_err(|_| "the policy cannot be turned into JSON".to_owned())?;
+    let json = Json::parse(&text).map_err(|error| format!("policy: {error}"))?;
+    Policy::from_json(&json).map_err(|error| format!("policy: {error}"))
+}
+
+/// What [`compile`] gives: `evaluate({ tokens, tier?, now?, server_time?, nonce?, lang?, jwks? })`
+/// → a Promise of the same report `evaluate` gives for this policy.
+#[wasm_bindgen]
+pub struct CompiledPolicy {
+    inner: Rc<Compiled>,
+}
+
+#[wasm_bindgen]
+impl CompiledPolicy {
+    /// Rejects with an `Error` naming what is wrong with the input (a `policy` member included:
+    /// the policy is the compiled one).
+    pub fn evaluate(&self, input: JsValue) -> js_sys::Promise {
+        let compiled = self.inner.clone();
+        let read = stringify(&input).and_then(|text| {
+            input::read(&text, clock::now(), WithPolicy::Refused)
+                .map_err(|error| js_error(&format!("access-check compiled.evaluate(): {error}")))
+        });
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (_, request) = read?;
+            Ok(report_to_js(&compiled.decide(&request).await))
+        })
+    }
+
+    /// The policy's `version`.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> String {
+        self.inner.policy.version.clone()
+    }
 }
 
 /// `replay(supportCode, { policy?, lang? })` → the report the code's user saw.

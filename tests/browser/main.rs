@@ -72,6 +72,17 @@ fn mount(element: &HtmlElement) {
     document().body().unwrap().append_child(element).unwrap();
 }
 
+/// Waits until `holds` (the element decides asynchronously), failing after 10 s.
+async fn eventually(what: &str, holds: impl Fn() -> bool) {
+    for _ in 0..1000 {
+        if holds() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("{what}: not within 10 s");
+}
+
 /// Resolves with the detail of the next `name` event, or fails after 15 s.
 fn next_event(element: &HtmlElement, name: &str) -> JsFuture {
     let target = element.clone();
@@ -330,7 +341,8 @@ async fn listeners_and_timers_go_when_the_element_leaves_the_page() {
     let (identity, location) = citizen_tokens();
     call(&element, "addToken", &identity.into());
     call(&element, "addToken", &location.into());
-    assert!(refreshed.get() >= 1);
+    // The decision is asynchronous (WebCrypto).
+    eventually("a decision after addToken", || refreshed.get() >= 1).await;
     element.remove();
 }
 
@@ -435,7 +447,7 @@ async fn languages_follow_the_attribute_then_the_page() {
     // outcome and reasons), so no event: the report property shows it.
     let events = count_events(&element, "access-check:decision");
     element.set_attribute("lang", "ar").unwrap();
-    assert_eq!(container.get_attribute("dir").as_deref(), Some("rtl"));
+    eventually("the Arabic rendering", || container.get_attribute("dir").as_deref() == Some("rtl")).await;
     assert_eq!(text_at(&get(&element, &["report"]), &["explanation", "lang"]), "ar");
     assert!(shadow_text(&element).contains("النماذج الرائدة"));
     // Without the attribute, the page's <html lang> decides.
@@ -443,7 +455,7 @@ async fn languages_follow_the_attribute_then_the_page() {
     let page_lang = html.get_attribute("lang");
     html.set_attribute("lang", "es-MX").unwrap();
     element.remove_attribute("lang").unwrap();
-    assert_eq!(text_at(&get(&element, &["report"]), &["explanation", "lang"]), "es");
+    eventually("the page's language", || text_at(&get(&element, &["report"]), &["explanation", "lang"]) == "es").await;
     assert_eq!(events.get(), 0);
     match page_lang {
         Some(lang) => html.set_attribute("lang", &lang).unwrap(),
@@ -580,22 +592,61 @@ async fn extreme_times_never_throw() {
 }
 
 #[wasm_bindgen_test]
-fn evaluate_and_replay_work_as_plain_functions() {
+async fn evaluate_and_replay_work_as_plain_functions() {
     let (identity, location) = citizen_tokens();
     let input = js_sys::JSON::parse(&format!(
         "{{\"policy\":{},\"tokens\":[\"{identity}\",\"{location}\"],\"now\":{SCENARIO_NOW},\"lang\":\"es\"}}",
         demo_policy()
     ))
     .unwrap();
-    let report = access_check::web::evaluate(input).unwrap();
+    let evaluated = access_check::web::evaluate(input);
+    assert!(evaluated.is_instance_of::<Promise>(), "evaluate() returns a Promise (SPEC §7)");
+    let report = JsFuture::from(evaluated).await.unwrap();
     assert_eq!(text_at(&report, &["outcome"]), "granted");
     assert_eq!(text_at(&report, &["explanation", "lang"]), "es");
     let options = js_sys::JSON::parse(&format!("{{\"policy\":{}}}", demo_policy())).unwrap();
     let replayed = access_check::web::replay(&text_at(&report, &["support_code"]), options).unwrap();
     assert_eq!(text_at(&replayed, &["outcome"]), "granted");
-    let error = access_check::web::evaluate(JsValue::from_str("not an object")).unwrap_err();
+    let error = JsFuture::from(access_check::web::evaluate(JsValue::from_str("not an object"))).await.unwrap_err();
     assert!(error.dyn_ref::<js_sys::Error>().unwrap().message().as_string().unwrap().contains("expected an object"));
     assert!(access_check::web::replay("AC1-!!", JsValue::UNDEFINED).is_err());
+}
+
+/// `compile(policy)`: the same report as `evaluate` for every scenario, the policy read once;
+/// an invalid policy rejects with its JSON path; a compiled policy refuses a `policy` member.
+#[wasm_bindgen_test]
+async fn a_compiled_policy_decides_as_evaluate_does() {
+    for (name, text) in SCENARIOS {
+        let scenario = Json::parse(text).unwrap();
+        let policy = js_sys::JSON::parse(&scenario.get("policy").unwrap().to_compact()).unwrap();
+        let compiled = JsFuture::from(access_check::web::compile(policy.clone())).await.unwrap();
+        let evaluate_compiled = |input: JsValue| -> Promise {
+            let method: Function = Reflect::get(&compiled, &"evaluate".into()).unwrap().dyn_into().unwrap();
+            method.call1(&compiled, &input).unwrap().dyn_into().unwrap()
+        };
+        let tokens = scenario.get("tokens").map_or("[]".to_owned(), Json::to_compact);
+        let now = scenario.get("now").unwrap().to_compact();
+        let server_time =
+            scenario.get("server_time").map(|t| format!(",\"server_time\":{}", t.to_compact())).unwrap_or_default();
+        let rest = format!("\"tokens\":{tokens},\"now\":{now}{server_time}");
+        let alone = js_sys::JSON::parse(&format!("{{{rest}}}")).unwrap();
+        let with_policy =
+            js_sys::JSON::parse(&format!("{{\"policy\":{},{rest}}}", js_sys::JSON::stringify(&policy).unwrap()))
+                .unwrap();
+        let from_compiled = JsFuture::from(evaluate_compiled(alone)).await.unwrap();
+        let from_evaluate = JsFuture::from(access_check::web::evaluate(with_policy.clone())).await.unwrap();
+        assert_eq!(
+            js_sys::JSON::stringify(&from_compiled).unwrap(),
+            js_sys::JSON::stringify(&from_evaluate).unwrap(),
+            "{name}"
+        );
+        let refused = JsFuture::from(evaluate_compiled(with_policy)).await.unwrap_err();
+        assert!(js_sys::Error::from(refused).message().as_string().unwrap().contains("policy"), "{name}");
+    }
+    let invalid = js_sys::JSON::parse(&demo_policy().replacen("\"CU\"", "\"XX\"", 1)).unwrap();
+    let error = JsFuture::from(access_check::web::compile(invalid)).await.unwrap_err();
+    let message = js_sys::Error::from(error).message().as_string().unwrap();
+    assert!(message.contains("tiers[0].require.all[1].location.countries_not_in[0]"), "{message}");
 }
 
 #[wasm_bindgen_test]

@@ -64,6 +64,12 @@ impl KeyRing {
         })
     }
 
+    /// Every key of every issuer (for a caller that prepares keys ahead, like the browser's
+    /// WebCrypto import).
+    pub fn all_keys(&self) -> Vec<&Key> {
+        self.issuers.iter().filter_map(|(_, keys)| keys.as_ref()).flatten().collect()
+    }
+
     pub fn for_issuer(&self, iss: &str) -> IssuerKeys<'_> {
         match self.issuers.iter().find(|(name, _)| name == iss) {
             Some((_, Some(keys))) => IssuerKeys::Available(keys),

@@ -25,8 +25,6 @@ pub struct Key {
     pub kid: Option<String>,
     pub alg: Algorithm,
     public: PublicKey,
-    /// The same key parsed for the pure-Rust verifier.
-    pub(super) material: KeyMaterial,
 }
 
 /// A checked public key in the encoding signature libraries take.
@@ -53,23 +51,8 @@ impl Key {
 
     /// False for an RSA key in a build without the `rsa` feature: it can never verify.
     pub fn is_supported(&self) -> bool {
-        #[cfg(not(feature = "rsa"))]
-        if matches!(self.material, KeyMaterial::RsaUnsupported) {
-            return false;
-        }
-        true
+        cfg!(feature = "rsa") || !matches!(self.public, PublicKey::Rsa { .. })
     }
-}
-
-#[derive(Clone)]
-pub(super) enum KeyMaterial {
-    P256(p256::ecdsa::VerifyingKey),
-    Ed25519(ed25519_dalek::VerifyingKey),
-    #[cfg(feature = "rsa")]
-    Rsa(rsa::RsaPublicKey),
-    /// A well-formed RSA key in a build without RSA: tokens using it are refused.
-    #[cfg(not(feature = "rsa"))]
-    RsaUnsupported,
 }
 
 /// The key family a JWK's `kty`/`crv` declares.
@@ -151,7 +134,7 @@ pub fn parse_jwk(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<(Option<
         }
         None => None,
     };
-    let (family, public, material) = match kty {
+    let (family, public) = match kty {
         "EC" => read_ec(&mut members)?,
         "OKP" => read_okp(&mut members)?,
         "RSA" => read_rsa(&mut members)?,
@@ -174,7 +157,7 @@ pub fn parse_jwk(field: &Field<'_>, algorithms: &[Algorithm]) -> Result<(Option<
         }
         None => bind_algorithm(field, family, algorithms)?,
     };
-    let key = usable_for_verify.then(|| Key { kid: kid.clone(), alg, public, material });
+    let key = usable_for_verify.then(|| Key { kid: kid.clone(), alg, public });
     Ok((kid, key))
 }
 
@@ -213,8 +196,8 @@ fn fixed_bytes<const N: usize>(field: &Field<'_>) -> Result<[u8; N], FieldError>
     bytes.try_into().map_err(|bytes: Vec<u8>| field.error(format!("is {} bytes long; expected {N}", bytes.len())))
 }
 
-/// A key's family, its encoding and its pure-Rust form.
-type ReadKey = (Family, PublicKey, KeyMaterial);
+/// A key's family and its checked encoding.
+type ReadKey = (Family, PublicKey);
 
 fn read_ec(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, FieldError> {
     let crv_field = members.required("crv")?;
@@ -230,10 +213,10 @@ fn read_ec(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, Fi
     for (to, from) in sec1.iter_mut().skip(1).zip(x.iter().chain(y.iter())) {
         *to = *from;
     }
-    // Rejects points off the curve and the point at infinity.
-    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-        .map_err(|_| x_field.error("x and y are not a point on P-256"))?;
-    Ok((Family::P256, PublicKey::P256(sec1), KeyMaterial::P256(key)))
+    // Rejects points off the curve and the point at infinity (p256's field arithmetic only:
+    // no signature code).
+    p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| x_field.error("x and y are not a point on P-256"))?;
+    Ok((Family::P256, PublicKey::P256(sec1)))
 }
 
 fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, FieldError> {
@@ -244,21 +227,25 @@ fn read_okp(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, F
     }
     let x_field = members.required("x")?;
     let x: [u8; 32] = fixed_bytes(&x_field)?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(|_| x_field.error("is not an Ed25519 public key"))?;
+    // Curve arithmetic once per key, with curve25519-dalek's point decoding and variable-base
+    // multiplication only (no signature code, no precomputed tables).
+    let point = curve25519_dalek::edwards::CompressedEdwardsY(x)
+        .decompress()
+        .ok_or_else(|| x_field.error("is not an Ed25519 public key"))?;
     // A small-order key verifies forged signatures under lenient verifiers (rule 11); and a
     // non-canonical encoding would give one key two spellings.
-    if key.is_weak() {
+    if point.is_small_order() {
         return Err(x_field.error("is a small-order (weak) Ed25519 key"));
     }
     // A key with a small-order component (mixed order) is not in the prime-order subgroup:
     // verifiers disagree about signatures under it, and no honest key generator makes one.
-    if !key.to_edwards().is_torsion_free() {
+    if !point.is_torsion_free() {
         return Err(x_field.error("is not in the prime-order subgroup (it has a small-order component)"));
     }
-    if key.to_edwards().compress().to_bytes() != x {
+    if point.compress().to_bytes() != x {
         return Err(x_field.error("is not the canonical encoding of an Ed25519 key"));
     }
-    Ok((Family::Ed25519, PublicKey::Ed25519(x), KeyMaterial::Ed25519(key)))
+    Ok((Family::Ed25519, PublicKey::Ed25519(x)))
 }
 
 /// Smallest and largest RSA moduli accepted, in bits (rule 12; the upper bound caps the cost
@@ -293,18 +280,5 @@ fn read_rsa(members: &mut crate::core::fields::Members<'_>) -> Result<ReadKey, F
         Some(value) if value >= 3 && value % 2 == 1 => {}
         _ => return Err(e_field.error("the public exponent must be an odd number from 3 to 2^32-1")),
     }
-    let material = rsa_material(&n, &e, &n_field)?;
-    Ok((Family::Rsa, PublicKey::Rsa { n, e }, material))
-}
-
-#[cfg(feature = "rsa")]
-fn rsa_material(n: &[u8], e: &[u8], n_field: &Field<'_>) -> Result<KeyMaterial, FieldError> {
-    let key = rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))
-        .map_err(|_| n_field.error("is not a usable RSA public key"))?;
-    Ok(KeyMaterial::Rsa(key))
-}
-
-#[cfg(not(feature = "rsa"))]
-fn rsa_material(_n: &[u8], _e: &[u8], _n_field: &Field<'_>) -> Result<KeyMaterial, FieldError> {
-    Ok(KeyMaterial::RsaUnsupported)
+    Ok((Family::Rsa, PublicKey::Rsa { n, e }))
 }

@@ -176,6 +176,12 @@ impl AwaitingSignature {
         &self.signature
     }
 
+    /// The token refused because its signature could not be checked here (`KEYS_UNAVAILABLE`,
+    /// with `why` as the detail).
+    pub fn unverifiable(self, why: &str) -> Rejection {
+        Rejection { detail: Some(why.to_owned()), ..self.out.reject(Code::KeysUnavailable) }
+    }
+
     /// The rest of the checks, once the arithmetic has answered `signature_valid`: claims,
     /// audience and time, on signed data only.
     ///
@@ -334,6 +340,7 @@ fn check_time(iat: u64, exp: u64, nbf: Option<u64>, max_age: Option<u64>, clock:
 ///
 /// # Errors
 /// The stable code of the first check that failed.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn verify_signature_only(token: &str, key: &jwk::Key) -> Result<Vec<u8>, Code> {
     verify_signature_only_with(token, key, signature::default_verifier())
 }

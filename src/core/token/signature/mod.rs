@@ -5,17 +5,20 @@
 //! of small order, an RSA signature below its modulus. (Keys were checked when their JWK was
 //! read: on the curve, canonical, in Ed25519's prime-order subgroup, RSA size and exponent.) Only
 //! then is a [`SignatureVerifier`] asked the one question left: does this signature verify under
-//! this key? Native builds answer with aws-lc ([`AwsLc`]), the browser build with the pure-Rust
-//! crates ([`RustCrypto`]); `tests/vectors.rs` holds both to the same verdict on every vector.
+//! this key? Native builds answer with aws-lc (`AwsLc`; the pure-Rust crates, `RustCrypto`, are
+//! the reference it is compared with), the browser with WebCrypto; `tests/signature_seam.rs` and
+//! the browser tests hold them to the same verdict on every vector.
 
-mod rust_crypto;
 mod strict;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod aws_lc;
+#[cfg(not(target_arch = "wasm32"))]
+mod rust_crypto;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use aws_lc::AwsLc;
+#[cfg(not(target_arch = "wasm32"))]
 pub use rust_crypto::RustCrypto;
 
 use super::jwk::Key;
@@ -27,13 +30,12 @@ pub trait SignatureVerifier: Sync {
     fn verify(&self, key: &Key, signing_input: &[u8], signature: &[u8]) -> bool;
 }
 
-/// The verifier this build uses: aws-lc natively (about 4× faster for ES256, see
-/// BENCHMARKS.md), the pure-Rust crates in wasm.
+/// The verifier native builds use: aws-lc (about 4× faster for ES256 than the pure-Rust crates,
+/// see BENCHMARKS.md). The browser has no synchronous verifier: it asks WebCrypto
+/// (`src/web/webcrypto.rs`) between [`crate::core::check::begin`] and its `finish`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn default_verifier() -> &'static dyn SignatureVerifier {
-    #[cfg(not(target_arch = "wasm32"))]
-    return &AwsLc;
-    #[cfg(target_arch = "wasm32")]
-    return &RustCrypto;
+    &AwsLc
 }
 
 /// The pre-checks alone: false when `signature` breaks a rule of its key's algorithm (or the

@@ -2,20 +2,25 @@
 //! native one is compared with.
 
 use super::SignatureVerifier;
-use crate::core::token::jwk::{Key, KeyMaterial};
+use crate::core::token::jwk::{Key, PublicKey};
 
 /// Verifies with the RustCrypto crates and ed25519-dalek.
 pub struct RustCrypto;
 
 impl SignatureVerifier for RustCrypto {
     fn verify(&self, key: &Key, signing_input: &[u8], signature: &[u8]) -> bool {
-        match &key.material {
-            KeyMaterial::P256(verifying_key) => verify_es256(verifying_key, signing_input, signature),
-            KeyMaterial::Ed25519(verifying_key) => verify_ed25519(verifying_key, signing_input, signature),
+        match key.public() {
+            PublicKey::P256(sec1) => p256::ecdsa::VerifyingKey::from_sec1_bytes(sec1)
+                .is_ok_and(|verifying_key| verify_es256(&verifying_key, signing_input, signature)),
+            PublicKey::Ed25519(point) => ed25519_dalek::VerifyingKey::from_bytes(point)
+                .is_ok_and(|verifying_key| verify_ed25519(&verifying_key, signing_input, signature)),
             #[cfg(feature = "rsa")]
-            KeyMaterial::Rsa(public_key) => verify_rsa(key.alg, public_key, signing_input, signature),
+            PublicKey::Rsa { n, e } => {
+                rsa::RsaPublicKey::new(rsa::BigUint::from_bytes_be(n), rsa::BigUint::from_bytes_be(e))
+                    .is_ok_and(|public_key| verify_rsa(key.alg, &public_key, signing_input, signature))
+            }
             #[cfg(not(feature = "rsa"))]
-            KeyMaterial::RsaUnsupported => false,
+            PublicKey::Rsa { .. } => false,
         }
     }
 }
