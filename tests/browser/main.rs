@@ -756,3 +756,66 @@ async fn every_text_meets_4_5_to_1_contrast_in_both_themes() {
         }
     }
 }
+
+/// Hides Ed25519 from this page's WebCrypto as an older Safari or Firefox would (importKey
+/// rejects with NotSupportedError); returns the function that brings it back.
+fn hide_ed25519() -> Function {
+    let hide = Function::new_no_args(
+        "const original = SubtleCrypto.prototype.importKey;
+         SubtleCrypto.prototype.importKey = function (format, data, algorithm, ...rest) {
+           const name = typeof algorithm === 'string' ? algorithm : algorithm && algorithm.name;
+           if (name === 'Ed25519') {
+             return Promise.reject(new DOMException('Ed25519 is not supported', 'NotSupportedError'));
+           }
+           return original.call(this, format, data, algorithm, ...rest);
+         };
+         return () => { SubtleCrypto.prototype.importKey = original; };",
+    );
+    hide.call0(&JsValue::NULL).unwrap().dyn_into().unwrap()
+}
+
+/// SPEC §13: a browser whose WebCrypto lacks Ed25519 never gets a wrong outcome: the token it
+/// cannot check is `KEYS_UNAVAILABLE` with a message naming the algorithm, the decision is
+/// `error`, and the element fires `access-check:error` saying so. The same evaluation with
+/// Ed25519 available grants.
+#[wasm_bindgen_test]
+async fn a_browser_without_ed25519_gets_an_error_naming_it_never_a_grant() {
+    // Keys no other test imported (imported keys are kept for the page's life).
+    for (hidden, kid) in [(false, "idv-visible-ed25519"), (true, "idv-hidden-ed25519")] {
+        let keys = Keys { idv_ed25519: mint::DemoKey::ed25519(kid), ..keys() };
+        let policy = policy(&keys).to_compact();
+        let identity = sign(&keys.idv_ed25519, IDENTITY, &identity_claims());
+        let location = sign(&keys.edge, LOCATION, &location_claims());
+        let restore = hidden.then(hide_ed25519);
+        let input = js_sys::JSON::parse(&format!(
+            "{{\"policy\":{policy},\"tokens\":[\"{identity}\",\"{location}\"],\"tier\":\"frontier\",\"now\":{SCENARIO_NOW}}}"
+        ))
+        .unwrap();
+        let report = JsFuture::from(access_check::web::evaluate(input)).await.unwrap();
+        if !hidden {
+            assert_eq!(text_at(&report, &["outcome"]), "granted", "the control: Ed25519 available");
+            continue;
+        }
+        assert_eq!(text_at(&report, &["outcome"]), "error");
+        assert_eq!(text_at(&report, &["tokens", "0", "code"]), "KEYS_UNAVAILABLE");
+        assert!(text_at(&report, &["tokens", "0", "detail"]).contains("EdDSA (Ed25519)"), "the algorithm is named");
+        assert_eq!(text_at(&report, &["tokens", "1", "status"]), "accepted", "ES256 still works");
+
+        // The element: the same decision and an error event naming the algorithm.
+        let tag = fresh_tag();
+        let element = create(&tag, &[("policy", &policy_script(&policy)), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+        call(&element, "addToken", &identity.clone().into());
+        call(&element, "addToken", &location.clone().into());
+        let error = next_event(&element, "access-check:error");
+        let decision = next_event(&element, "access-check:decision");
+        mount(&element);
+        let error = error.await.unwrap();
+        assert_eq!(text_at(&error, &["code"]), "KEYS_UNAVAILABLE");
+        assert!(text_at(&error, &["message"]).contains("EdDSA (Ed25519)"));
+        assert_eq!(text_at(&decision.await.unwrap(), &["outcome"]), "error");
+        element.remove();
+        if let Some(restore) = restore {
+            restore.call0(&JsValue::NULL).unwrap();
+        }
+    }
+}
