@@ -97,10 +97,9 @@ fn assert_pre_checks_refuse(key: &Key, token: &str, bad_signatures: &[(&str, Vec
     }
 }
 
-#[test]
-fn es256_r_and_s_outside_1_to_n_minus_1_never_reach_the_arithmetic() {
+/// A signed token and signatures the ES256 pre-checks must refuse.
+fn es256_attacks() -> (DemoKey, String, Vec<(&'static str, Vec<u8>)>) {
     let demo = DemoKey::es256("seam-es256");
-    let key = parsed(&demo);
     let token = demo.sign_json(&demo.header("access-check-identity+jwt"), &Json::Object(vec![]));
     let good = signature_of(&token);
     let (r, s) = good.split_at(32);
@@ -119,13 +118,18 @@ fn es256_r_and_s_outside_1_to_n_minus_1_never_reach_the_arithmetic() {
         ("DER-shaped, 70 bytes", [&[0x30, 0x44, 0x02, 0x20][..], r, &[0x02, 0x20], s].concat()),
         ("empty", Vec::new()),
     ];
-    assert_pre_checks_refuse(&key, &token, &cases);
+    (demo, token, cases.into())
 }
 
 #[test]
-fn ed25519_large_s_and_bad_r_never_reach_the_arithmetic() {
+fn es256_r_and_s_outside_1_to_n_minus_1_never_reach_the_arithmetic() {
+    let (demo, token, cases) = es256_attacks();
+    assert_pre_checks_refuse(&parsed(&demo), &token, &cases);
+}
+
+/// A signed token and signatures the Ed25519 pre-checks must refuse.
+fn ed25519_attacks() -> (DemoKey, String, Vec<(&'static str, Vec<u8>)>) {
     let demo = DemoKey::ed25519("seam-ed25519");
-    let key = parsed(&demo);
     let token = demo.sign_json(&demo.header("access-check-identity+jwt"), &Json::Object(vec![]));
     let good = signature_of(&token);
     let (r, s) = good.split_at(32);
@@ -168,7 +172,13 @@ fn ed25519_large_s_and_bad_r_never_reach_the_arithmetic() {
         assert!(decoded.decompress().unwrap().is_small_order(), "{point}");
         cases.push(("a small-order R", [encoded.as_slice(), s].concat()));
     }
-    assert_pre_checks_refuse(&key, &token, &cases);
+    (demo, token, cases)
+}
+
+#[test]
+fn ed25519_large_s_and_bad_r_never_reach_the_arithmetic() {
+    let (demo, token, cases) = ed25519_attacks();
+    assert_pre_checks_refuse(&parsed(&demo), &token, &cases);
 }
 
 /// Wycheproof's RSA groups: a key and a valid JWS for RS256 and for PS256.
@@ -361,4 +371,96 @@ proptest! {
             prop_assert!(verdicts(token, key).1.is_ok());
         }
     }
+}
+
+/// Where the browser's WebCrypto path is held to the native verdicts: every ES256 and EdDSA
+/// case of the published vectors and of the attack suite (the browser build has no RSA), with
+/// its native (aws-lc) verdict. `tests/browser/main.rs` runs each through WebCrypto.
+const BROWSER_VERDICTS: &str = "native-verdicts.json";
+
+/// One case: its name, the JWK, the algorithms its issuer allows, the token.
+fn browser_cases() -> Vec<(String, Json, Vec<Algorithm>, String)> {
+    let mut cases = Vec::new();
+    let suite = load_json("wycheproof/json_web_signature_test.json");
+    let Some(Json::Array(groups)) = suite.get("testGroups") else { panic!("no groups") };
+    for group in groups {
+        let Some(public) = group.get("public") else { continue };
+        let algorithms = match public.get("kty").and_then(Json::as_str) {
+            Some("EC") => vec![Algorithm::Es256],
+            Some("OKP") => vec![Algorithm::EdDsa],
+            _ => continue,
+        };
+        let Some(Json::Array(tests)) = group.get("tests") else { continue };
+        for test in tests {
+            let id = test.get("tcId").map(Json::to_compact).unwrap_or_default();
+            let jws = test.get("jws").and_then(Json::as_str).unwrap().to_owned();
+            cases.push((format!("wycheproof tcId {id}"), public.clone(), algorithms.clone(), jws));
+        }
+    }
+    let rfc = load_json("rfc-examples.json");
+    let a3 = rfc.get("rfc7515_A3_ES256").unwrap();
+    let ed = rfc.get("rfc8037_A_Ed25519").unwrap();
+    for (name, key, member, alg) in [
+        ("RFC 7515 A.3", a3.get("jwk_public"), "compact", Algorithm::Es256),
+        ("RFC 7515 A.3, (r, n - s)", a3.get("jwk_public"), "malleated_twin_compact", Algorithm::Es256),
+        ("RFC 8037 A.4", ed.get("A2_jwk_public"), "A4_compact", Algorithm::EdDsa),
+    ] {
+        let vector = if alg == Algorithm::Es256 { a3 } else { ed };
+        let jws = vector.get(member).and_then(Json::as_str).unwrap().to_owned();
+        cases.push((name.to_owned(), key.unwrap().clone(), vec![alg], jws));
+    }
+    for (label, (demo, token, attacks)) in [("ES256", es256_attacks()), ("EdDSA", ed25519_attacks())] {
+        let alg = if label == "ES256" { Algorithm::Es256 } else { Algorithm::EdDsa };
+        cases.push((format!("{label}: the untouched token"), demo.public_jwk(), vec![alg], token.clone()));
+        let mut changed = token.clone();
+        let at = changed.find('.').unwrap() + 3;
+        let flipped = if &changed[at..=at] == "A" { "B" } else { "A" };
+        changed.replace_range(at..=at, flipped);
+        cases.push((format!("{label}: a changed header byte"), demo.public_jwk(), vec![alg], changed));
+        for (index, (what, signature)) in attacks.iter().enumerate() {
+            let name = format!("{label} attack {index}: {what}");
+            cases.push((name, demo.public_jwk(), vec![alg], resigned(&token, signature)));
+        }
+    }
+    cases
+}
+
+fn verdict_name(verdict: &Result<Vec<u8>, Code>) -> &'static str {
+    match verdict {
+        Ok(_) => "valid",
+        Err(code) => code.as_str(),
+    }
+}
+
+/// The file must be what the native verifier says now (`ACCESS_CHECK_WRITE_VERDICTS=1 cargo
+/// test native_verdicts` rewrites it), so the browser test compares with real native verdicts.
+#[test]
+fn the_native_verdicts_the_browser_is_held_to_are_current() {
+    let entries: Vec<Json> = browser_cases()
+        .into_iter()
+        .map(|(name, public, algorithms, jws)| {
+            let verdict = match jwk::parse_jwk(&Field::root(&public), &algorithms) {
+                Ok((_, Some(key))) => verdict_name(&verify_signature_only_with(&jws, &key, &AwsLc)).to_owned(),
+                Ok((_, None)) => "KEY_UNUSABLE".to_owned(),
+                Err(_) => "KEY_INVALID".to_owned(),
+            };
+            let algorithms = Json::Array(algorithms.iter().map(|alg| alg.as_str().into()).collect());
+            Json::Object(vec![
+                ("name".into(), name.into()),
+                ("jwk".into(), public),
+                ("algorithms".into(), algorithms),
+                ("jws".into(), jws.into()),
+                ("native".into(), verdict.into()),
+            ])
+        })
+        .collect();
+    let valid = entries.iter().filter(|e| e.get("native").and_then(Json::as_str) == Some("valid")).count();
+    assert!(entries.len() >= 60 && valid >= 4, "{} cases, {valid} valid", entries.len());
+    let text = format!("{}\n", Json::Array(entries).to_pretty());
+    let path = format!("{VECTORS}/{BROWSER_VERDICTS}");
+    if std::env::var_os("ACCESS_CHECK_WRITE_VERDICTS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(on_disk == text, "{path} is stale: run ACCESS_CHECK_WRITE_VERDICTS=1 cargo test native_verdicts");
 }

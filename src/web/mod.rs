@@ -153,6 +153,29 @@ pub fn define(tag_name: Option<String>) -> Result<bool, JsValue> {
     element::define(tag_name.as_deref().unwrap_or("access-check"))
 }
 
+/// The signature-only check (the CLI's `verify`) with the browser's arithmetic: for tests that
+/// hold the WebCrypto path to the native verdicts. A signature WebCrypto cannot check is
+/// `KEYS_UNAVAILABLE`.
+///
+/// # Errors
+/// The stable code of the first check that failed.
+#[doc(hidden)]
+pub async fn verify_signature_only(
+    token: &str,
+    key: &crate::core::token::jwk::Key,
+) -> Result<Vec<u8>, crate::core::codes::Code> {
+    use crate::core::check::{SignatureCheck, Verdict};
+    use crate::core::codes::Code;
+    let prepared = crate::core::token::prepare_signature_only(token, key)?;
+    let check =
+        SignatureCheck { key, signing_input: prepared.signing_input.as_bytes(), signature: &prepared.signature };
+    match webcrypto::verify_all(&[check]).await.first() {
+        Some(Verdict::Valid) => Ok(prepared.payload),
+        Some(Verdict::Unverifiable(_)) => Err(Code::KeysUnavailable),
+        _ => Err(Code::SignatureInvalid),
+    }
+}
+
 /// The widget's version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -819,3 +819,36 @@ async fn a_browser_without_ed25519_gets_an_error_naming_it_never_a_grant() {
         }
     }
 }
+
+/// SPEC §13: the WebCrypto path gives the native verdict on every ES256 and EdDSA case of the
+/// published vectors (Wycheproof, RFC 7515, RFC 8037) and of the attack suite, as recorded
+/// (and kept current) by `signature_seam::the_native_verdicts_the_browser_is_held_to_are_current`.
+#[wasm_bindgen_test]
+async fn webcrypto_gives_the_native_verdict_on_every_vector_and_attack() {
+    use access_check::core::fields::Field;
+    use access_check::core::token::{jwk, Algorithm};
+    let cases = Json::parse(include_str!("../vectors/native-verdicts.json")).unwrap();
+    let Json::Array(cases) = cases else { panic!("a list") };
+    let (mut compared, mut valid) = (0, 0);
+    for case in &cases {
+        let name = case.get("name").and_then(Json::as_str).unwrap();
+        let native = case.get("native").and_then(Json::as_str).unwrap();
+        let Some(Json::Array(names)) = case.get("algorithms") else { panic!("{name}") };
+        let algorithms: Vec<Algorithm> = names.iter().filter_map(|n| n.as_str().and_then(Algorithm::parse)).collect();
+        let browser = match jwk::parse_jwk(&Field::root(case.get("jwk").unwrap()), &algorithms) {
+            Ok((_, Some(key))) => {
+                let jws = case.get("jws").and_then(Json::as_str).unwrap();
+                match access_check::web::verify_signature_only(jws, &key).await {
+                    Ok(_) => "valid",
+                    Err(code) => code.as_str(),
+                }
+            }
+            Ok((_, None)) => "KEY_UNUSABLE",
+            Err(_) => "KEY_INVALID",
+        };
+        assert_eq!(browser, native, "{name}");
+        compared += 1;
+        valid += usize::from(native == "valid");
+    }
+    assert!(compared >= 60 && valid >= 4, "{compared} compared, {valid} valid");
+}

@@ -354,6 +354,28 @@ pub fn verify_signature_only_with(
     key: &jwk::Key,
     verifier: &dyn SignatureVerifier,
 ) -> Result<Vec<u8>, Code> {
+    let check = prepare_signature_only(token, key)?;
+    if verifier.verify(key, check.signing_input.as_bytes(), &check.signature) {
+        Ok(check.payload)
+    } else {
+        Err(Code::SignatureInvalid)
+    }
+}
+
+/// A signature-only check with every rule but the arithmetic applied.
+#[derive(Debug, Clone)]
+pub struct SignatureOnly {
+    pub payload: Vec<u8>,
+    pub signing_input: String,
+    pub signature: Vec<u8>,
+}
+
+/// Framing, header, key binding and the signature's strictness rules of a signature-only
+/// check; what is left is the arithmetic.
+///
+/// # Errors
+/// The stable code of the first check that failed.
+pub fn prepare_signature_only(token: &str, key: &jwk::Key) -> Result<SignatureOnly, Code> {
     let segments = compact::split(token)?;
     let header = compact::parse_header(segments.header)?;
     if header.alg != Some(key.alg) || !key.is_supported() {
@@ -365,10 +387,9 @@ pub fn verify_signature_only_with(
         }
     }
     let payload = base64url::decode(segments.payload.as_bytes()).ok_or(Code::TokenMalformed)?;
-    let signature_bytes = base64url::decode(segments.signature.as_bytes()).ok_or(Code::TokenMalformed)?;
-    if signature::verify_with(verifier, key, segments.signing_input.as_bytes(), &signature_bytes) {
-        Ok(payload)
-    } else {
-        Err(Code::SignatureInvalid)
+    let signature = base64url::decode(segments.signature.as_bytes()).ok_or(Code::TokenMalformed)?;
+    if !signature::acceptable(key, &signature) {
+        return Err(Code::SignatureInvalid);
     }
+    Ok(SignatureOnly { payload, signing_input: segments.signing_input.to_owned(), signature })
 }
