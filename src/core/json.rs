@@ -196,20 +196,35 @@ fn parse_safe_uint(raw: &str) -> Option<u64> {
 
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // Control characters, and U+2028/2029 which old JavaScript parsers choke on.
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    // Runs of characters that need no escape are copied whole: reports are mostly such runs.
+    // Every byte that starts an escape is ASCII or the lead byte of U+2028/2029, so `start` and
+    // `index` are always character boundaries.
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (index, byte) in bytes.iter().enumerate() {
+        let escape = match *byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            // Control characters, and U+2028/2029 (E2 80 A8/A9), which old JavaScript parsers
+            // choke on.
+            0..=0x1f => "",
+            0xe2 if matches!(bytes.get(index + 1..index + 3), Some([0x80, 0xa8 | 0xa9])) => "",
+            _ => continue,
+        };
+        out.push_str(text.get(start..index).unwrap_or_default());
+        if escape.is_empty() {
+            let code = text.get(index..).and_then(|rest| rest.chars().next()).map_or(0, u32::from);
+            let _ = write!(out, "\\u{code:04x}");
+            start = index + text.get(index..).and_then(|rest| rest.chars().next()).map_or(1, char::len_utf8);
+        } else {
+            out.push_str(escape);
+            start = index + 1;
         }
     }
+    out.push_str(text.get(start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -489,5 +504,23 @@ mod tests {
         let json = Json::String(text.to_owned());
         assert_eq!(Json::parse(&json.to_compact()), Ok(json.clone()));
         assert_eq!(Json::parse(&json.to_pretty()), Ok(json));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "tests")]
+mod writing_tests {
+    use super::Json;
+
+    #[test]
+    fn strings_are_escaped_exactly_where_needed_and_read_back() {
+        let text = "plain \"quoted\" back\\slash \n\r\t \u{1} \u{1f} café ✓ \u{2028}\u{2029} end";
+        let written = Json::String(text.to_owned()).to_compact();
+        assert_eq!(
+            written,
+            "\"plain \\\"quoted\\\" back\\\\slash \\n\\r\\t \\u0001 \\u001f café ✓ \\u2028\\u2029 end\""
+        );
+        assert_eq!(Json::parse(&written).unwrap(), Json::String(text.to_owned()));
+        assert_eq!(Json::String(String::new()).to_compact(), "\"\"");
     }
 }

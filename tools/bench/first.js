@@ -10,6 +10,6 @@ if (engine === 'cedar') {
 } else {
   const ours = await import('/pkg/access_check.js');
   await ours.default();
-  decision = ours.evaluate({ policy: scenario.policy, tokens: scenario.tokens, tier: 'frontier', now: scenario.now }).outcome;
+  decision = (await ours.evaluate({ policy: scenario.policy, tokens: scenario.tokens, tier: 'frontier', now: scenario.now })).outcome;
 }
 window.__first = { at: performance.now(), decision };
