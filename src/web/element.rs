@@ -50,8 +50,8 @@ pub fn define(tag: &str) -> Result<bool, JsValue> {
     CREATE.with(|create| define_element(tag, create.as_ref(), &observed))
 }
 
-/// What JS holds for one element.
-#[wasm_bindgen]
+/// What JS holds for one element (internal: not in the public types).
+#[wasm_bindgen(skip_typescript)]
 pub struct ElementHandle {
     element: Rc<Element>,
 }

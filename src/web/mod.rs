@@ -24,6 +24,11 @@ use compiled::Compiled;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+/// The public types (`Report`, `ReasonCode`, `EvaluateInput`, the element and its events…),
+/// written by hand: what wasm-bindgen would infer is `any`.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
+
 /// A JS `Error` with `message`.
 fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
@@ -46,8 +51,8 @@ fn stringify(value: &JsValue) -> Result<String, JsValue> {
 ///
 /// Rejects with an `Error` naming what is wrong with the input. An invalid policy is not a
 /// rejection: it is a report with outcome `error` and `error.code` `POLICY_INVALID`.
-#[wasm_bindgen]
-pub fn evaluate(input: JsValue) -> js_sys::Promise {
+#[wasm_bindgen(unchecked_return_type = "Promise<Report>")]
+pub fn evaluate(#[wasm_bindgen(unchecked_param_type = "EvaluateInput")] input: JsValue) -> js_sys::Promise {
     let read = stringify(&input).and_then(|text| {
         input::read(&text, clock::now(), WithPolicy::Required)
             .map_err(|error| js_error(&format!("access-check evaluate(): {error}")))
@@ -66,8 +71,10 @@ pub fn evaluate(input: JsValue) -> js_sys::Promise {
 /// `compile(policy)` → a Promise of a [`CompiledPolicy`]: the policy (object or JSON text)
 /// parsed and validated once, its keys imported into WebCrypto once. Rejects with an `Error`
 /// naming the JSON path of what is invalid.
-#[wasm_bindgen]
-pub fn compile(policy: JsValue) -> js_sys::Promise {
+#[wasm_bindgen(unchecked_return_type = "Promise<CompiledPolicy>")]
+pub fn compile(
+    #[wasm_bindgen(unchecked_param_type = "PolicyDocument | string")] policy: JsValue,
+) -> js_sys::Promise {
     let parsed = policy_from_js(&policy).map_err(|error| js_error(&format!("access-check compile(): {error}")));
     wasm_bindgen_futures::future_to_promise(async move {
         let compiled = Rc::new(Compiled::new(parsed?));
@@ -100,7 +107,8 @@ pub struct CompiledPolicy {
 impl CompiledPolicy {
     /// Rejects with an `Error` naming what is wrong with the input (a `policy` member included:
     /// the policy is the compiled one).
-    pub fn evaluate(&self, input: JsValue) -> js_sys::Promise {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Report>")]
+    pub fn evaluate(&self, #[wasm_bindgen(unchecked_param_type = "CompiledInput")] input: JsValue) -> js_sys::Promise {
         let compiled = self.inner.clone();
         let read = stringify(&input).and_then(|text| {
             input::read(&text, clock::now(), WithPolicy::Refused)
@@ -123,8 +131,10 @@ impl CompiledPolicy {
 ///
 /// # Errors
 /// Throws an `Error` for a damaged or foreign code, or an invalid `policy`.
-#[wasm_bindgen]
-pub fn replay(support_code: &str, options: JsValue) -> Result<JsValue, JsValue> {
+/// (Declared in types.d.ts, where `options` can be optional.)
+#[wasm_bindgen(skip_typescript)]
+pub fn replay(support_code: &str, options: Option<js_sys::Object>) -> Result<JsValue, JsValue> {
+    let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
     let (policy, lang) = if options.is_undefined() || options.is_null() {
         (None, None)
     } else {

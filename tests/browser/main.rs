@@ -605,11 +605,11 @@ async fn evaluate_and_replay_work_as_plain_functions() {
     assert_eq!(text_at(&report, &["outcome"]), "granted");
     assert_eq!(text_at(&report, &["explanation", "lang"]), "es");
     let options = js_sys::JSON::parse(&format!("{{\"policy\":{}}}", demo_policy())).unwrap();
-    let replayed = access_check::web::replay(&text_at(&report, &["support_code"]), options).unwrap();
+    let replayed = access_check::web::replay(&text_at(&report, &["support_code"]), Some(options.unchecked_into())).unwrap();
     assert_eq!(text_at(&replayed, &["outcome"]), "granted");
     let error = JsFuture::from(access_check::web::evaluate(JsValue::from_str("not an object"))).await.unwrap_err();
     assert!(error.dyn_ref::<js_sys::Error>().unwrap().message().as_string().unwrap().contains("expected an object"));
-    assert!(access_check::web::replay("AC1-!!", JsValue::UNDEFINED).is_err());
+    assert!(access_check::web::replay("AC1-!!", None).is_err());
 }
 
 /// `compile(policy)`: the same report as `evaluate` for every scenario, the policy read once;
