@@ -285,6 +285,9 @@ impl Element {
         let policy = match policy {
             Ok(policy) => policy,
             Err(problem) => {
+                // The site-problem message in the user's language too.
+                super::languages::ensure(&this.lang()).await;
+                let Some(this) = current(&weak, generation) else { return };
                 this.state.borrow_mut().policy = PolicyState::Failed(problem);
                 Element::evaluate(&this);
                 return;
@@ -410,6 +413,7 @@ impl Element {
         };
         let weak = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
+            super::languages::ensure(&request.lang).await;
             let report = policy.decide(&request).await;
             let Some(this) = current(&weak, generation) else { return };
             if this.state.borrow().evaluations != evaluation || this.state.borrow().replaying {
@@ -493,22 +497,37 @@ impl Element {
             PolicyState::Ready(policy) => Some(policy.clone()),
             _ => None,
         };
-        {
+        let generation = {
             let mut state = this.state.borrow_mut();
             state.replaying = true;
             state.timer = None;
-        }
-        // In the user's language, as they saw it (the code records it), not the support page's.
-        match check::replay(code, policy.as_ref().map(|compiled| &compiled.policy), None) {
-            Ok(report) => {
-                let per_tier = this.attribute("tier").is_none();
-                this.show(report, &Options { compact: false, per_tier });
+            state.evaluations = state.evaluations.wrapping_add(1);
+            state.generation
+        };
+        // In the user's language, as they saw it (the code records it), not the support page's:
+        // its wording is loaded first.
+        let recorded_lang = crate::core::support::decode(code).ok().map(|record| record.lang);
+        let (code, weak) = (code.to_owned(), Rc::downgrade(this));
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(recorded) = &recorded_lang {
+                super::languages::ensure(recorded).await;
             }
-            Err(error) => {
-                let problem = Problem { code: Code::SupportCodeInvalid, message: error.to_string() };
-                this.show_problem(&problem, &lang);
+            super::languages::ensure(&lang).await;
+            let Some(this) = current(&weak, generation) else { return };
+            if !this.state.borrow().replaying {
+                return;
             }
-        }
+            match check::replay(&code, policy.as_ref().map(|compiled| &compiled.policy), None) {
+                Ok(report) => {
+                    let per_tier = this.attribute("tier").is_none();
+                    this.show(report, &Options { compact: false, per_tier });
+                }
+                Err(error) => {
+                    let problem = Problem { code: Code::SupportCodeInvalid, message: error.to_string() };
+                    this.show_problem(&problem, &lang);
+                }
+            }
+        });
     }
 
     /// Shows the site-problem state, never a grant, and tells the integrator once.

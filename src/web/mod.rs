@@ -11,6 +11,7 @@ mod clock;
 mod compiled;
 mod element;
 mod fetch;
+mod languages;
 mod owned;
 mod render;
 mod webcrypto;
@@ -59,6 +60,7 @@ pub fn evaluate(#[wasm_bindgen(unchecked_param_type = "EvaluateInput")] input: J
     });
     wasm_bindgen_futures::future_to_promise(async move {
         let (policy, request) = read?;
+        languages::ensure(&request.lang).await;
         let report = match policy {
             Some(Ok(policy)) => Compiled::new(policy).decide(&request).await,
             Some(Err(error)) => check::policy_error(&error, &request),
@@ -72,9 +74,7 @@ pub fn evaluate(#[wasm_bindgen(unchecked_param_type = "EvaluateInput")] input: J
 /// parsed and validated once, its keys imported into WebCrypto once. Rejects with an `Error`
 /// naming the JSON path of what is invalid.
 #[wasm_bindgen(unchecked_return_type = "Promise<CompiledPolicy>")]
-pub fn compile(
-    #[wasm_bindgen(unchecked_param_type = "PolicyDocument | string")] policy: JsValue,
-) -> js_sys::Promise {
+pub fn compile(#[wasm_bindgen(unchecked_param_type = "PolicyDocument | string")] policy: JsValue) -> js_sys::Promise {
     let parsed = policy_from_js(&policy).map_err(|error| js_error(&format!("access-check compile(): {error}")));
     wasm_bindgen_futures::future_to_promise(async move {
         let compiled = Rc::new(Compiled::new(parsed?));
@@ -116,6 +116,7 @@ impl CompiledPolicy {
         });
         wasm_bindgen_futures::future_to_promise(async move {
             let (_, request) = read?;
+            languages::ensure(&request.lang).await;
             Ok(report_to_js(&compiled.decide(&request).await))
         })
     }
@@ -152,6 +153,14 @@ pub fn replay(support_code: &str, options: Option<js_sys::Object>) -> Result<JsV
     check::replay(support_code, policy.as_ref(), lang.as_deref())
         .map(|report| report_to_js(&report))
         .map_err(|error| js_error(&format!("access-check replay(): {error}")))
+}
+
+/// `loadLanguage(lang)` → a Promise of whether the wording for `lang` is now loaded. `evaluate`,
+/// `compile`d evaluations and the element load a language by themselves; call this before a
+/// `replay` (which is synchronous) in a language not used yet.
+#[wasm_bindgen(js_name = loadLanguage, unchecked_return_type = "Promise<boolean>")]
+pub fn load_language(lang: String) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { Ok(languages::ensure(&lang).await.into()) })
 }
 
 /// Registers `<access-check>` (or `tag_name`). Returns false when the name was already taken.

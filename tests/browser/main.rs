@@ -72,6 +72,17 @@ fn mount(element: &HtmlElement) {
     document().body().unwrap().append_child(element).unwrap();
 }
 
+/// Installs the Spanish and Arabic catalogues, as the element does after fetching them from
+/// `pkg/lang/` (the test runner serves no `pkg/`; tests/e2e fetch them for real).
+fn languages() {
+    for (lang, text) in [
+        ("es", include_str!("../../src/core/explain/catalogue/es.json")),
+        ("ar", include_str!("../../src/core/explain/catalogue/ar.json")),
+    ] {
+        access_check::core::explain::install_catalogue(lang, text).unwrap();
+    }
+}
+
 /// Waits until `holds` (the element decides asynchronously), failing after 10 s.
 async fn eventually(what: &str, holds: impl Fn() -> bool) {
     for _ in 0..1000 {
@@ -430,6 +441,7 @@ async fn the_attestation_endpoint_supplies_tokens() {
 
 #[wasm_bindgen_test]
 async fn languages_follow_the_attribute_then_the_page() {
+    languages();
     let tag = fresh_tag();
     let element = create(
         &tag,
@@ -490,6 +502,7 @@ async fn several_elements_on_one_page_are_independent() {
 
 #[wasm_bindgen_test]
 async fn replay_shows_what_the_user_saw_read_only() {
+    languages();
     let tag = fresh_tag();
     let keys = keys();
     let vpn = sign(&keys.edge, LOCATION, &with(&location_claims(), &[("anonymizer", "vpn".into())]));
@@ -535,6 +548,7 @@ async fn replay_shows_what_the_user_saw_read_only() {
 /// Defect 12: the console's element replays in the language the user saw, not its own.
 #[wasm_bindgen_test]
 async fn replay_shows_the_users_language() {
+    languages();
     let tag = fresh_tag();
     let (identity, location) = citizen_tokens();
     let user = create(&tag, &[("policy", &policy_script(&demo_policy())), ("now", SCENARIO_NOW), ("lang", "ar")]);
@@ -580,10 +594,12 @@ async fn extreme_times_never_throw() {
         // The support code's facts list the evaluation time as a date.
         assert!(shadow_text(&element).contains("Z"), "{now}");
         let code = text_at(&report, &["support_code"]);
-        // Replay is synchronous; the same decision fires no new event.
+        // The replay is shown once its wording is loaded; the same decision fires no new event.
         call(&element, "replay", &code.into());
-        let shown = Reflect::get(&element, &"report".into()).unwrap();
-        assert!(get(&shown, &["replay"]).is_object(), "{now}: the replay is shown");
+        eventually("the replay is shown", || {
+            get(&Reflect::get(&element, &"report".into()).unwrap(), &["replay"]).is_object()
+        })
+        .await;
         // Values that are not strings are ignored, never thrown on.
         call(&element, "addToken", &JsValue::from_f64(1.0));
         call(&element, "replay", &js_sys::Object::new().into());
@@ -593,6 +609,7 @@ async fn extreme_times_never_throw() {
 
 #[wasm_bindgen_test]
 async fn evaluate_and_replay_work_as_plain_functions() {
+    languages();
     let (identity, location) = citizen_tokens();
     let input = js_sys::JSON::parse(&format!(
         "{{\"policy\":{},\"tokens\":[\"{identity}\",\"{location}\"],\"now\":{SCENARIO_NOW},\"lang\":\"es\"}}",
@@ -605,7 +622,8 @@ async fn evaluate_and_replay_work_as_plain_functions() {
     assert_eq!(text_at(&report, &["outcome"]), "granted");
     assert_eq!(text_at(&report, &["explanation", "lang"]), "es");
     let options = js_sys::JSON::parse(&format!("{{\"policy\":{}}}", demo_policy())).unwrap();
-    let replayed = access_check::web::replay(&text_at(&report, &["support_code"]), Some(options.unchecked_into())).unwrap();
+    let replayed =
+        access_check::web::replay(&text_at(&report, &["support_code"]), Some(options.unchecked_into())).unwrap();
     assert_eq!(text_at(&replayed, &["outcome"]), "granted");
     let error = JsFuture::from(access_check::web::evaluate(JsValue::from_str("not an object"))).await.unwrap_err();
     assert!(error.dyn_ref::<js_sys::Error>().unwrap().message().as_string().unwrap().contains("expected an object"));

@@ -170,6 +170,23 @@ describe('playground', () => {
     await console.context().close();
   });
 
+  test('another language is fetched from pkg/lang/ when first needed, then shown', async () => {
+    const page = await open('/');
+    const fetched = [];
+    page.on('request', (request) => { if (request.url().includes('/pkg/lang/')) fetched.push(new URL(request.url()).pathname); });
+    await choosePersona(page, 'traveller-iran');
+    assert.deepEqual(fetched, [], 'English is compiled in: nothing is fetched for it');
+    await page.evaluate(() => document.querySelector('#widget-slot access-check').setAttribute('lang', 'ar'));
+    await page.waitForFunction(() => document.querySelector('#widget-slot access-check').report?.explanation.lang === 'ar',
+      null, { timeout: 20000 });
+    assert.deepEqual(fetched, ['/pkg/lang/ar.json']);
+    const direction = await page.evaluate(() =>
+      document.querySelector('#widget-slot access-check').shadowRoot.querySelector('.container').getAttribute('dir'));
+    assert.equal(direction, 'rtl');
+    const support = await page.evaluate(() => document.querySelector('#widget-slot access-check').report.support_code);
+    assert.match(support, /^AC1-/);
+  });
+
   test('keyboard only: persona, model, prompt, run', async () => {
     const page = await open('/');
     await choosePersona(page, 'citizen');

@@ -1,9 +1,49 @@
-//! Message catalogues: one JSON document per language, embedded at build time (see build.rs).
+//! Message catalogues: one JSON document per language (`catalogue/*.json`, see build.rs).
+//! Native builds compile every one in. The browser build compiles in English only: each other
+//! language is a file of the package (`pkg/lang/TAG.json`, about 3 KB gzipped), fetched by the
+//! browser shell the first time it is needed and [`install`]ed here.
 
 use crate::core::json::Json;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 include!(concat!(env!("OUT_DIR"), "/catalogues.rs"));
+include!(concat!(env!("OUT_DIR"), "/languages.rs"));
+
+/// The catalogues compiled into this build.
+#[cfg(not(target_arch = "wasm32"))]
+fn embedded() -> &'static [(&'static str, &'static str)] {
+    CATALOGUES
+}
+
+#[cfg(target_arch = "wasm32")]
+fn embedded() -> &'static [(&'static str, &'static str)] {
+    &[("en", ENGLISH)]
+}
+
+/// Catalogues installed after start (the browser's fetched languages). Each is installed once
+/// per language and kept for the program's life.
+static INSTALLED: RwLock<Vec<&'static Catalogue>> = RwLock::new(Vec::new());
+
+/// Installs the catalogue of a shipped language fetched at run time. Installing one that is
+/// already there does nothing.
+///
+/// # Errors
+/// The tag is not a shipped language, or the text is not a catalogue.
+pub fn install(lang: &str, text: &str) -> Result<(), String> {
+    if !SHIPPED_LANGUAGES.contains(&lang) {
+        return Err(format!("{lang:?} is not a language of this package"));
+    }
+    if Catalogue::get(lang).is_some() {
+        return Ok(());
+    }
+    let json = Json::parse(text).map_err(|error| format!("the {lang} catalogue is not JSON: {error}"))?;
+    if !matches!(json.get("reasons"), Some(Json::Object(_))) || !matches!(json.get("headline"), Some(Json::Object(_))) {
+        return Err(format!("the {lang} catalogue has no reasons or headlines"));
+    }
+    let catalogue: &'static Catalogue = Box::leak(Box::new(Catalogue { lang: lang.to_owned(), json }));
+    INSTALLED.write().unwrap_or_else(std::sync::PoisonError::into_inner).push(catalogue);
+    Ok(())
+}
 
 /// One language's wording.
 #[derive(Debug)]
@@ -15,7 +55,7 @@ pub struct Catalogue {
 fn loaded() -> &'static [Catalogue] {
     static LOADED: OnceLock<Vec<Catalogue>> = OnceLock::new();
     LOADED.get_or_init(|| {
-        CATALOGUES
+        embedded()
             .iter()
             // A catalogue that does not parse is left out (English fallbacks fill in); the
             // catalogue tests make sure none ships like that.
@@ -24,25 +64,41 @@ fn loaded() -> &'static [Catalogue] {
     })
 }
 
-/// The language tags of every shipped catalogue.
+/// The language tags of every shipped catalogue (compiled in or not).
 pub fn shipped_languages() -> Vec<&'static str> {
-    CATALOGUES.iter().map(|(lang, _)| *lang).collect()
+    SHIPPED_LANGUAGES.to_vec()
+}
+
+/// The shipped tag for `lang`: the exact tag, else its primary language.
+fn shipped_tag(lang: &str) -> Option<&'static str> {
+    let lang = lang.trim().to_ascii_lowercase();
+    let primary = lang.split(['-', '_']).next().unwrap_or_default().to_owned();
+    let find = |tag: &str| SHIPPED_LANGUAGES.iter().copied().find(|shipped| *shipped == tag);
+    find(&lang).or_else(|| find(&primary))
 }
 
 impl Catalogue {
+    /// The catalogue of `lang` (an exact tag) if this build has it loaded.
     pub fn get(lang: &str) -> Option<&'static Catalogue> {
-        loaded().iter().find(|catalogue| catalogue.lang == lang)
+        loaded().iter().find(|catalogue| catalogue.lang == lang).or_else(|| {
+            let installed = INSTALLED.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            installed.iter().copied().find(|catalogue| catalogue.lang == lang)
+        })
+    }
+
+    /// The shipped language `lang` negotiates to when its catalogue is not loaded yet: what
+    /// the browser shell fetches before it decides in that language.
+    pub fn wanted(lang: &str) -> Option<&'static str> {
+        shipped_tag(lang).filter(|tag| Catalogue::get(tag).is_none())
     }
 
     pub fn english() -> Option<&'static Catalogue> {
         Catalogue::get("en")
     }
 
-    /// Whether `lang` (or its primary language) has a catalogue of its own.
+    /// Whether `lang` (or its primary language) has a catalogue of its own, loaded or not.
     pub fn supports(lang: &str) -> bool {
-        let lang = lang.trim().to_ascii_lowercase();
-        let primary = lang.split(['-', '_']).next().unwrap_or_default().to_owned();
-        Catalogue::get(&lang).or_else(|| Catalogue::get(&primary)).is_some()
+        shipped_tag(lang).is_some()
     }
 
     /// The catalogue for `lang`: exact tag, then primary language, then English.

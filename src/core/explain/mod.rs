@@ -7,7 +7,7 @@
 
 mod catalogue;
 
-pub use catalogue::{shipped_languages, Catalogue};
+pub use catalogue::{install as install_catalogue, shipped_languages, Catalogue};
 
 use crate::core::codes::{Action, Code};
 use crate::core::policy::evaluate::{Outcome, Param, Reason};
