@@ -58,6 +58,9 @@ crate::core::string_enum! {
         ExcludedFact => "EXCLUDED_FACT",
         // No region attested, and the attested country has an excluded region: unknown.
         RegionUnknown => "REGION_UNKNOWN",
+        // The element's attestation endpoint could not be read (network, CORS, status, body):
+        // the site's problem, shown with a retry, never the user's "missing" attestations.
+        EndpointUnavailable => "ENDPOINT_UNAVAILABLE",
     }
 }
 

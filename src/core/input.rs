@@ -15,6 +15,9 @@ use crate::core::policy::Policy;
 #[cfg(not(target_arch = "wasm32"))]
 use crate::core::report::Report;
 
+/// Clocks at or past this many seconds (the year 5138) are taken for milliseconds and refused.
+pub const MILLISECONDS_THRESHOLD: u64 = 100_000_000_000;
+
 /// Largest input document accepted: 8 tokens of 16 KiB, a policy, and room for JWKS.
 pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 
@@ -77,7 +80,21 @@ pub fn read(
     let tier = optional_text(members.optional("tier"), 64)?;
     let nonce = optional_text(members.optional("nonce"), 512)?;
     let lang = optional_text(members.optional("lang"), 35)?.unwrap_or_else(|| "en".to_owned());
-    let seconds = |field: Option<Field<'_>>| field.map(|f| f.uint(0..=MAX_SAFE_INTEGER)).transpose();
+    // Seconds since the epoch. A value past 10^11 (the year 5138) is a clock read in
+    // milliseconds (`Date.now()`): refused, since as seconds it would expire every token.
+    let seconds = |field: Option<Field<'_>>| {
+        field
+            .map(|f| {
+                let value = f.uint(0..=MAX_SAFE_INTEGER)?;
+                if value >= MILLISECONDS_THRESHOLD {
+                    return Err(f.error(format!(
+                        "{value} looks like milliseconds; give seconds since the epoch (Math.floor(Date.now() / 1000))"
+                    )));
+                }
+                Ok(value)
+            })
+            .transpose()
+    };
     let now = seconds(members.optional("now"))?.unwrap_or(device_now);
     let server_time = seconds(members.optional("server_time"))?;
     let fetched_jwks = match members.optional("jwks") {
@@ -147,6 +164,8 @@ mod tests {
             (r#"{"policy":{},"tokens":"a.b.c"}"#, "tokens: expected an array"),
             (r#"{"policy":{},"tokens":[1]}"#, "tokens[0]: expected a string"),
             (r#"{"policy":{},"now":-1}"#, "now: -1 is not a whole number"),
+            (r#"{"policy":{},"now":1800000000000}"#, "now: 1800000000000 looks like milliseconds"),
+            (r#"{"policy":{},"server_time":100000000000}"#, "server_time: 100000000000 looks like milliseconds"),
             (r#"{"policy":{},"colour":1}"#, "colour: is not a known field"),
             (r#"{"policy":{},"jwks":{"https://x":1}}"#, "jwks.https://x: expected a JWKS"),
         ] {

@@ -27,7 +27,9 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::TokenTooOld
         | Code::ClaimInvalid
         | Code::SubjectMismatch => renew(reason),
-        Code::NonceMismatch | Code::TooManyTokens | Code::KeysUnavailable => Some(Action::Retry),
+        Code::NonceMismatch | Code::TooManyTokens | Code::KeysUnavailable | Code::EndpointUnavailable => {
+            Some(Action::Retry)
+        }
         Code::TokenNotYetValid | Code::ClockSkew | Code::ClockSkewSuspected => Some(Action::FixClock),
         Code::IdentityMissing
         | Code::IdentityAssuranceTooLow

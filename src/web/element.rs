@@ -102,6 +102,50 @@ impl ElementHandle {
     pub fn replay(&self, code: &str) {
         Element::replay(&self.element, code);
     }
+
+    /// A promise of the current decision, or of the next one if none was made yet: a reader
+    /// that comes late (a React effect) never misses it. Rejects when the element shows a site
+    /// problem instead.
+    pub fn decided(&self) -> js_sys::Promise {
+        let element = self.element.clone();
+        js_sys::Promise::new(&mut |resolve, reject| {
+            let mut state = element.state.borrow_mut();
+            match &state.report {
+                Some(report) if !state.replaying => {
+                    let _ = resolve.call1(&JsValue::NULL, &report_to_js(report));
+                }
+                _ => state.waiting.push((resolve, reject)),
+            }
+        })
+    }
+
+    /// The `policy` property: a policy object, or its JSON text; `null` goes back to the
+    /// attribute.
+    #[wasm_bindgen(js_name = setPolicy)]
+    pub fn set_policy(&self, policy: JsValue) {
+        let chosen = if policy.is_null() || policy.is_undefined() {
+            None
+        } else {
+            Some(
+                super::policy_from_js(&policy)
+                    .map(|policy| Rc::new(Compiled::new(policy)))
+                    .map_err(|message| policy_problem(format!("the policy property is invalid: {message}"))),
+            )
+        };
+        self.element.state.borrow_mut().policy_property = chosen;
+        if self.element.state.borrow().connected {
+            Element::spawn_reload(&self.element);
+        }
+    }
+
+    /// The `policy` property given a `compile()`d policy: used as it is.
+    #[wasm_bindgen(js_name = setCompiledPolicy)]
+    pub fn set_compiled_policy(&self, compiled: &super::CompiledPolicy) {
+        self.element.state.borrow_mut().policy_property = Some(Ok(compiled.inner.clone()));
+        if self.element.state.borrow().connected {
+            Element::spawn_reload(&self.element);
+        }
+    }
 }
 
 /// A configuration problem the integrator must fix: shown as `error`, never a grant.
@@ -124,6 +168,13 @@ struct State {
     /// From `addToken()` and the URL fragment.
     added_tokens: Vec<String>,
     endpoint_tokens: Vec<String>,
+    /// Why the attestation endpoint could not be read, until it can: a site problem.
+    endpoint_problem: Option<Problem>,
+    /// A policy given as the `policy` property (object or compiled), which wins over the
+    /// attribute.
+    policy_property: Option<Result<Rc<Compiled>, Problem>>,
+    /// `decided` promises waiting for the next decision: (resolve, reject).
+    waiting: Vec<(js_sys::Function, js_sys::Function)>,
     /// Server `Date` minus the device clock when it was read.
     server_offset: Option<i64>,
     report: Option<Report>,
@@ -157,6 +208,9 @@ impl Element {
                 policy: PolicyState::Loading,
                 added_tokens: Vec::new(),
                 endpoint_tokens: Vec::new(),
+                endpoint_problem: None,
+                policy_property: None,
+                waiting: Vec::new(),
                 server_offset: None,
                 report: None,
                 evaluations: 0,
@@ -266,8 +320,9 @@ impl Element {
             view.checking(&this.lang());
         }
         let weak = Rc::downgrade(this);
-        let policy = match (again, &this.state.borrow().policy) {
-            (true, PolicyState::Ready(policy)) => Some(Ok(policy.clone())),
+        let policy = match (again, &this.state.borrow().policy, &this.state.borrow().policy_property) {
+            (_, _, Some(property)) => Some(property.clone()),
+            (true, PolicyState::Ready(policy), None) => Some(Ok(policy.clone())),
             _ => None,
         };
         let policy = match policy {
@@ -302,14 +357,24 @@ impl Element {
         if let Some(endpoint) = this.attribute("attestation-endpoint") {
             let result = load_endpoint(&endpoint).await;
             let Some(this) = current(&weak, generation) else { return };
+            let mut state = this.state.borrow_mut();
             match result {
                 Ok((tokens, offset)) => {
-                    let mut state = this.state.borrow_mut();
                     state.endpoint_tokens = tokens;
                     state.server_offset = offset.or(state.server_offset);
+                    state.endpoint_problem = None;
                 }
-                Err(message) => console_error(&format!("access-check: attestation-endpoint: {message}")),
+                // Not the user's missing attestations: the site's problem, with a retry.
+                Err(message) => {
+                    state.endpoint_tokens.clear();
+                    state.endpoint_problem = Some(Problem {
+                        code: Code::EndpointUnavailable,
+                        message: format!("attestation-endpoint=\"{endpoint}\": {message}"),
+                    });
+                }
             }
+        } else {
+            this.state.borrow_mut().endpoint_problem = None;
         }
         let Some(this) = current(&weak, generation) else { return };
         Element::evaluate(&this);
@@ -382,6 +447,11 @@ impl Element {
             PolicyState::Failed(problem) => Err(problem.clone()),
         };
         let options = this.options();
+        let endpoint_problem = this.state.borrow().endpoint_problem.clone();
+        let policy = match (policy, endpoint_problem) {
+            (Ok(_), Some(problem)) => Err(problem),
+            (policy, _) => policy,
+        };
         let (policy, (options, now_attribute, server_attribute)) = match (policy, options) {
             (Ok(policy), Ok(options)) => (policy, options),
             (Err(problem), _) | (_, Err(problem)) => {
@@ -459,9 +529,22 @@ impl Element {
             state.report = Some(report);
             changed
         };
-        if changed {
+        let waiting = {
+            let mut state = self.state.borrow_mut();
+            if state.replaying {
+                Vec::new()
+            } else {
+                std::mem::take(&mut state.waiting)
+            }
+        };
+        if changed || !waiting.is_empty() {
             let detail = self.state.borrow().report.as_ref().map_or(JsValue::NULL, report_to_js);
-            self.dispatch("access-check:decision", &detail);
+            for (resolve, _) in waiting {
+                let _ = resolve.call1(&JsValue::NULL, &detail);
+            }
+            if changed {
+                self.dispatch("access-check:decision", &detail);
+            }
         }
     }
 
@@ -531,16 +614,35 @@ impl Element {
     }
 
     /// Shows the site-problem state, never a grant, and tells the integrator once.
-    fn show_problem(&self, problem: &Problem, lang: &str) {
+    fn show_problem(self: &Rc<Self>, problem: &Problem, lang: &str) {
         self.report_problem(problem);
-        if let Some(view) = &self.view {
-            view.problem(problem.code, lang);
+        // What may pass by itself gets a retry button.
+        let transient = matches!(problem.code, Code::EndpointUnavailable | Code::KeysUnavailable);
+        let listeners = match &self.view {
+            Some(view) => {
+                let weak = Rc::downgrade(self);
+                let retry: Rc<dyn Fn()> = Rc::new(move || {
+                    if let Some(element) = weak.upgrade() {
+                        Element::spawn_refresh(&element);
+                    }
+                });
+                view.problem(problem.code, lang, transient.then_some(retry))
+            }
+            None => Vec::new(),
+        };
+        let waiting = {
+            let mut state = self.state.borrow_mut();
+            state.report = None;
+            state.timer = None;
+            state.listeners = listeners;
+            state.last_decision = None;
+            std::mem::take(&mut state.waiting)
+        };
+        let error: JsValue =
+            js_sys::Error::new(&format!("access-check: {} ({})", problem.message, problem.code)).into();
+        for (_, reject) in waiting {
+            let _ = reject.call1(&JsValue::NULL, &error);
         }
-        let mut state = self.state.borrow_mut();
-        state.report = None;
-        state.timer = None;
-        state.listeners.clear();
-        state.last_decision = None;
     }
 
     /// `access-check:error` and one console message per distinct problem.

@@ -93,7 +93,8 @@ impl View {
     }
 
     /// The site-problem state: never a grant, and nothing the user can fix but to tell support.
-    pub fn problem(&self, code: Code, lang: &str) {
+    /// Shows a site problem; with `retry`, a "Check again" button, whose listener is returned.
+    pub fn problem(&self, code: Code, lang: &str, retry: Option<Rc<dyn Fn()>>) -> Vec<Listener> {
         let catalogue = self.language(lang);
         self.container.set_class_name("container error");
         self.status.set_text_content(Some(
@@ -108,6 +109,14 @@ impl View {
             }
             let _ = self.body.append_child(&list);
         }
+        let mut listeners = Vec::new();
+        if let Some(retry) = retry {
+            if let Some(button) = self.button(&catalogue.ui("retry"), "retry") {
+                listeners.push(Listener::new(&button, "click", move |_| retry()));
+                let _ = self.body.append_child(&button);
+            }
+        }
+        listeners
     }
 
     /// Shows a report. Returns the listeners of its buttons, which the element owns.

@@ -19,7 +19,8 @@ export type ReasonCode =
   | "CLOCK_SKEW" | "CLOCK_SKEW_SUSPECTED"
   | "POLICY_INVALID" | "KEYS_UNAVAILABLE" | "TIER_UNKNOWN"
   | "IDENTITY_ELIGIBLE" | "LOCATION_ELIGIBLE" | "ORGANIZATION_ELIGIBLE" | "AUTHORIZATION_VALID"
-  | "ATTRIBUTE_INVALID" | "SUPPORT_CODE_INVALID" | "EXCLUDED_FACT" | "REGION_UNKNOWN";
+  | "ATTRIBUTE_INVALID" | "SUPPORT_CODE_INVALID" | "EXCLUDED_FACT" | "REGION_UNKNOWN"
+  | "ENDPOINT_UNAVAILABLE";
 
 /** The stable remedy actions (SPEC §5). */
 export type RemedyAction =
@@ -235,6 +236,17 @@ export interface AccessCheckErrorDetail {
 export interface AccessCheckElement extends HTMLElement {
   /** The latest report, or null before the first decision. */
   readonly report: Report | null;
+  /**
+   * A promise of the current decision, or of the next one if none was made yet (so a reader
+   * that comes late, like a React effect, never misses it). Rejects when the element shows a
+   * site problem instead of a decision.
+   */
+  readonly decided: Promise<Report>;
+  /**
+   * The policy as an object, its JSON text, or a `compile()`d policy; wins over the `policy`
+   * attribute. A URL or `#id` string given here is set as the attribute. `null`: the attribute.
+   */
+  policy: PolicyDocument | CompiledPolicy | string | null;
   /** Adds one attestation token (kept in memory only) and re-evaluates. */
   addToken(jws: string): void;
   /** Fetches again what can be fetched, re-evaluates, and resolves with the report. */

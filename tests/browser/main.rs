@@ -870,3 +870,92 @@ async fn webcrypto_gives_the_native_verdict_on_every_vector_and_attack() {
     }
     assert!(compared >= 60 && valid >= 4, "{compared} compared, {valid} valid");
 }
+
+/// An attestation endpoint that cannot be read is the site's problem, not the user's missing
+/// attestations: `ENDPOINT_UNAVAILABLE` on `access-check:error`, the site-problem state with a
+/// retry button, and `decided` rejects; never "verify your identity".
+#[wasm_bindgen_test]
+async fn a_failing_attestation_endpoint_is_a_site_problem_with_a_retry() {
+    let tag = fresh_tag();
+    let parts = js_sys::Array::of1(&JsValue::from_str("<html>not the tokens</html>"));
+    let url =
+        web_sys::Url::create_object_url_with_blob(&web_sys::Blob::new_with_str_sequence(&parts).unwrap()).unwrap();
+    let element = create(
+        &tag,
+        &[
+            ("policy", &policy_script(&demo_policy())),
+            ("tier", "frontier"),
+            ("now", SCENARIO_NOW),
+            ("attestation-endpoint", &url),
+        ],
+    );
+    let decided: Promise = Reflect::get(&element, &"decided".into()).unwrap().dyn_into().unwrap();
+    let error = next_event(&element, "access-check:error");
+    mount(&element);
+    let error = error.await.unwrap();
+    assert_eq!(text_at(&error, &["code"]), "ENDPOINT_UNAVAILABLE");
+    assert!(text_at(&error, &["message"]).contains("attestation-endpoint"), "names the attribute");
+    let refused = JsFuture::from(decided).await.unwrap_err();
+    assert!(js_sys::Error::from(refused).message().as_string().unwrap().contains("ENDPOINT_UNAVAILABLE"));
+    assert!(find(&element, ".container.error").is_some(), "the site-problem state");
+    assert!(find(&element, "button.retry").is_some(), "a retry button");
+    assert!(!shadow_text(&element).contains("Verify your identity"), "not the user's fault");
+    assert!(get(&element, &["report"]).is_null(), "no decision was made");
+    element.remove();
+}
+
+/// `decided`: a promise of the current decision, or of the next one; a late reader gets the
+/// same report as the event.
+#[wasm_bindgen_test]
+async fn decided_resolves_for_early_and_late_readers() {
+    let tag = fresh_tag();
+    let (identity, location) = citizen_tokens();
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.into());
+    let early: Promise = Reflect::get(&element, &"decided".into()).unwrap().dyn_into().unwrap();
+    let event = next_event(&element, "access-check:decision");
+    mount(&element);
+    let from_event = event.await.unwrap();
+    let early = JsFuture::from(early).await.unwrap();
+    assert_eq!(text_at(&early, &["outcome"]), "granted");
+    assert_eq!(text_at(&early, &["support_code"]), text_at(&from_event, &["support_code"]));
+    let late: Promise = Reflect::get(&element, &"decided".into()).unwrap().dyn_into().unwrap();
+    let late = JsFuture::from(late).await.unwrap();
+    assert_eq!(text_at(&late, &["support_code"]), text_at(&from_event, &["support_code"]));
+    element.remove();
+}
+
+/// The `policy` property takes a policy object or a compiled policy (beside the attribute), and
+/// a URL given to it goes to the attribute.
+#[wasm_bindgen_test]
+async fn the_policy_property_takes_an_object_or_a_compiled_policy() {
+    let (identity, location) = citizen_tokens();
+    let object = js_sys::JSON::parse(&demo_policy()).unwrap();
+    let compiled = JsFuture::from(access_check::web::compile(object.clone())).await.unwrap();
+    for (what, value) in [("an object", object.clone()), ("a compiled policy", compiled)] {
+        let tag = fresh_tag();
+        let element = create(&tag, &[("tier", "frontier"), ("now", SCENARIO_NOW)]);
+        Reflect::set(&element, &"policy".into(), &value).unwrap();
+        call(&element, "addToken", &identity.clone().into());
+        call(&element, "addToken", &location.clone().into());
+        let decision = next_event(&element, "access-check:decision");
+        mount(&element);
+        assert_eq!(text_at(&decision.await.unwrap(), &["outcome"]), "granted", "{what}");
+        element.remove();
+    }
+    // An invalid object is a site problem naming the path; a URL string becomes the attribute.
+    let tag = fresh_tag();
+    let element = create(&tag, &[("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    let broken = js_sys::JSON::parse(&demo_policy().replacen("\"CU\"", "\"XX\"", 1)).unwrap();
+    Reflect::set(&element, &"policy".into(), &broken).unwrap();
+    let error = next_event(&element, "access-check:error");
+    mount(&element);
+    let error = error.await.unwrap();
+    assert_eq!(text_at(&error, &["code"]), "POLICY_INVALID");
+    assert!(text_at(&error, &["message"]).contains("countries_not_in[0]"));
+    Reflect::set(&element, &"policy".into(), &JsValue::from_str("/policy.json")).unwrap();
+    assert_eq!(element.get_attribute("policy").as_deref(), Some("/policy.json"));
+    element.remove();
+}

@@ -36,7 +36,10 @@ export async function main(tokens: string[]): Promise<string> {
   element.addEventListener('access-check:decision', (event) => console.log(event.detail.outcome, event.detail.support_code));
   element.addEventListener('access-check:error', (event) => console.error(event.detail.code, event.detail.message));
   document.querySelector('access-check')?.addEventListener('access-check:decision', (e) => console.log(e.detail.tier));
+  element.policy = compiled;
+  element.policy = policy;
+  const first: Report = await element.decided;
   const latest: Report | null = element.report;
   const refreshed = await element.refresh();
-  return `${latest?.outcome ?? 'pending'} ${refreshed?.outcome ?? ''} ${element.supportCode() ?? ''}`;
+  return `${first.outcome} ${latest?.outcome ?? 'pending'} ${refreshed?.outcome ?? ''} ${element.supportCode() ?? ''}`;
 }

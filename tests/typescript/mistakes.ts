@@ -28,6 +28,11 @@ export async function mistakes(): Promise<void> {
   element.addEventListener('access-check:decision', (event) => { const n: number = event.detail.outcome; console.log(n); });
   // @ts-expect-error: addToken takes a string
   element.addToken(42);
+  // @ts-expect-error: the policy property takes a policy, not a number
+  element.policy = 7;
+  // @ts-expect-error: decided is a promise of a report, not a report
+  const outcome: string = element.decided.outcome;
+  console.log(outcome);
   // @ts-expect-error: the internal handle is not part of the public types
   element._core.connected();
   console.log(text);
