@@ -1,7 +1,4 @@
-// One tag defines <access-check>:
-//   <script type="module" src="/access-check.js"></script>
-// It loads the WebAssembly module from ../pkg/ (served at /pkg/ by `access-check serve`).
-import init, { define } from '../pkg/access_check.js';
-
-await init();
-define();
+// The demo's one tag, `<script type="module" src="/access-check.js"></script>`: the package's
+// own loader (pkg/access-check.js, served at /pkg/ by `access-check serve`), which finds the
+// module and the wasm beside itself.
+import '../pkg/access-check.js';

@@ -61,6 +61,9 @@ crate::core::string_enum! {
         // The element's attestation endpoint could not be read (network, CORS, status, body):
         // the site's problem, shown with a retry, never the user's "missing" attestations.
         EndpointUnavailable => "ENDPOINT_UNAVAILABLE",
+        // The widget's own WebAssembly could not be loaded (blocked, missing, a CSP without
+        // 'wasm-unsafe-eval'): reported by the loader's stand-in element.
+        WidgetUnavailable => "WIDGET_UNAVAILABLE",
     }
 }
 

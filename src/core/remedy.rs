@@ -27,9 +27,11 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         | Code::TokenTooOld
         | Code::ClaimInvalid
         | Code::SubjectMismatch => renew(reason),
-        Code::NonceMismatch | Code::TooManyTokens | Code::KeysUnavailable | Code::EndpointUnavailable => {
-            Some(Action::Retry)
-        }
+        Code::NonceMismatch
+        | Code::TooManyTokens
+        | Code::KeysUnavailable
+        | Code::EndpointUnavailable
+        | Code::WidgetUnavailable => Some(Action::Retry),
         Code::TokenNotYetValid | Code::ClockSkew | Code::ClockSkewSuspected => Some(Action::FixClock),
         Code::IdentityMissing
         | Code::IdentityAssuranceTooLow

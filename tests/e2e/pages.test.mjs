@@ -213,6 +213,62 @@ describe('playground', () => {
   });
 });
 
+describe('the package loader', () => {
+  /** A page at `path` (fulfilled by the test) whose one tag loads `src`. */
+  async function pageWithLoader(path, src) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const scenario = JSON.parse(await readFile(`${ROOT}www/scenarios/01-us-citizen-at-home.json`, 'utf8'));
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>loader</title>
+      <script type="module" src="${src}"></script></head><body>
+      <script type="application/json" id="p">${JSON.stringify(scenario.policy)}</script>
+      <access-check policy="#p" tier="frontier" now="${scenario.now}"></access-check></body></html>`;
+    await page.route(`${origin}${path}`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+    return { page, context, scenario };
+  }
+
+  test('copied with pkg/ to another path, it finds its module and wasm beside itself', async () => {
+    const { page, context, scenario } = await pageWithLoader('/vendor-page.html', '/vendor/access-check/access-check.js');
+    // /vendor/access-check/* is pkg/ itself, served under another path.
+    await page.route(`${origin}/vendor/access-check/**`, async (route) => {
+      const file = new URL(route.request().url()).pathname.replace('/vendor/access-check/', '');
+      const type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('.json') ? 'application/json' : 'text/javascript';
+      try {
+        route.fulfill({ status: 200, contentType: type, body: await readFile(`${ROOT}pkg/${file}`) });
+      } catch {
+        route.fulfill({ status: 404, body: 'not found' });
+      }
+    });
+    await page.goto(`${origin}/vendor-page.html`);
+    // A module script runs after parsing: wait for the element to be defined before calling it.
+    await page.evaluate(() => customElements.whenDefined('access-check'));
+    for (const token of scenario.tokens) await page.evaluate((t) => document.querySelector('access-check').addToken(t), token);
+    const report = await page.evaluate(() => document.querySelector('access-check').decided);
+    assert.equal(report.outcome, 'granted');
+    await context.close();
+  });
+
+  test('a blocked wasm fetch is a visible site problem and an access-check:error, not an uncaught error', async () => {
+    const { page, context } = await pageWithLoader('/blocked-page.html', '/pkg/access-check.js');
+    const uncaught = [];
+    page.on('pageerror', (error) => uncaught.push(error.message));
+    await page.route(`${origin}/pkg/access_check_bg.wasm`, (route) => route.abort('blockedbyclient'));
+    await page.addInitScript(() => {
+      window.__errors = [];
+      document.addEventListener('access-check:error', (event) => window.__errors.push(event.detail));
+    });
+    await page.goto(`${origin}/blocked-page.html`);
+    await page.waitForFunction(() => window.__errors.length > 0, null, { timeout: 20000 });
+    const errors = await page.evaluate(() => window.__errors);
+    assert.equal(errors[0].code, 'WIDGET_UNAVAILABLE');
+    const shown = await page.evaluate(() => document.querySelector('access-check').shadowRoot.textContent);
+    assert.match(shown, /could not be loaded on this site/);
+    await assert.rejects(page.evaluate(() => document.querySelector('access-check').decided), /could not be loaded/);
+    assert.deepEqual(uncaught, []);
+    await context.close();
+  });
+});
+
 describe('both pages', () => {
   for (const path of ['/', '/support.html']) {
     for (const colorScheme of ['light', 'dark']) {
