@@ -31,6 +31,10 @@ usage:
                      [--audit-key FILE] [--audit-checkpoints FILE]
                      [--checkpoint-records N] [--checkpoint-seconds SECS]
                      [--support-token-file FILE]   (or ACCESS_CHECK_SUPPORT_TOKEN)
+                     [--cors-origin ORIGIN]...
+                     [--location-key FILE]... --location-iss ISS --location-db FILE
+                     --trusted-proxy CIDR... [--anonymizer KIND=FILE]... [--forwarded-header NAME]
+                     [--location-subject-header NAME] [--location-ttl SECS]
   access-check audit verify --audit STORE [--checkpoints FILE] [--audit-key FILE]
   access-check audit query --audit STORE [--subject HASH] [--support-code CODE]
                      [--since SECS] [--until SECS] [--outcome OUTCOME] [--tier ID]

@@ -339,9 +339,22 @@ pub fn serve(items: Vec<String>) -> Result<ExitCode, String> {
         None => None,
     };
     let location = location_settings(&mut args)?;
+    let cors_origins =
+        args.values("cors-origin")?
+            .into_iter()
+            .map(|origin| {
+                let (scheme, rest) = origin.split_once("://").unwrap_or(("", ""));
+                let well_formed =
+                    matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains(['/', '?', '#', '*']);
+                well_formed.then(|| axum::http::HeaderValue::from_str(&origin).ok()).flatten().ok_or_else(|| {
+                    format!("--cors-origin {origin:?}: expected an origin such as https://app.example.com")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
     args.finish()?;
     let mut options = access_check::server::Options {
         location,
+        cors_origins,
         policy,
         demo: !no_demo,
         audit,

@@ -94,6 +94,10 @@ pub struct Options {
     pub support_token: Option<String>,
     /// The location issuer (`GET /location-attestation`); off unless configured.
     pub location: Option<location::Settings>,
+    /// Page origins allowed to call the credentialed endpoints (`/location-attestation`,
+    /// `/demo/attest`) from the browser (CORS with credentials); static files, the policy and
+    /// the JWKS are public to every origin.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
 /// The audit trail's settings.
@@ -152,6 +156,7 @@ impl Options {
             audit: AuditOptions::default(),
             support_token: None,
             location: None,
+            cors_origins: Vec::new(),
         }
     }
 
@@ -273,24 +278,40 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/forward-auth", any(forward_auth::forward_auth))
         .route("/api/enforce", post(enforce))
         .route("/api/audit/lookup", post(support_lookup::lookup))
-        .route("/policy.json", get(policy))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text));
+    // Public to any origin (no credentials): the package (a module script and its wasm from
+    // another origin need CORS), the policy, the JWKS.
+    let public = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD]);
+    // The credentialed endpoints the widget calls from the page: only the origins listed.
+    let credentialed = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::AllowOrigin::list(state.options.cors_origins.clone()))
+        .allow_credentials(true)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .expose_headers([header::DATE]);
+    app = app.merge(Router::new().route("/policy.json", get(policy)).layer(public.clone()));
+    let mut issuers = Router::new();
     if state.options.location.is_some() {
-        app = app.route("/location-attestation", get(location::endpoint));
+        issuers = issuers.route("/location-attestation", get(location::endpoint));
     }
     if state.options.demo || state.options.location.is_some() {
-        app = app.route("/.well-known/jwks.json", get(jwks));
+        app = app.merge(Router::new().route("/.well-known/jwks.json", get(jwks)).layer(public.clone()));
     }
     if state.options.demo {
         let root = &state.options.root;
         let files = Router::new()
             .nest_service("/pkg", ServeDir::new(root.join("pkg")))
+            .layer(public)
             .fallback_service(ServeDir::new(root.join("www")))
             .layer(axum::middleware::map_response(file_errors_are_not_found));
-        app = app.route("/demo/attest", post(attest)).merge(files);
+        issuers = issuers.route("/demo/attest", post(attest));
+        app = app.merge(files);
     }
+    app = app.merge(issuers.layer(credentialed));
     app.layer(axum::middleware::from_fn_with_state(state.clone(), bounded))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.options.request_timeout))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { launch } from '../../tools/browser.mjs';
 
 const DIST = new URL('../../examples/react-vite/dist/', import.meta.url).pathname;
@@ -52,4 +53,10 @@ test('the React example renders a decision in Spanish under a strict CSP', async
   const text = await page.evaluate(() => document.querySelector('access-check').shadowRoot.textContent);
   assert.match(text, /Modelos de frontera/);
   assert.deepEqual(problems, []);
+});
+
+test("the README's server-side snippet runs in Node with the app's install of the package", () => {
+  const app = new URL('../../examples/react-vite/', import.meta.url).pathname;
+  const printed = execFileSync(process.execPath, ['ssr.mjs'], { cwd: app, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(printed), { defined: false, outcome: 'granted' });
 });

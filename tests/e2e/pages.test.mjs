@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { launch } from '../../tools/browser.mjs';
@@ -246,6 +247,36 @@ describe('the package loader', () => {
     const report = await page.evaluate(() => document.querySelector('access-check').decided);
     assert.equal(report.outcome, 'granted');
     await context.close();
+  });
+
+  test('embedded with one tag from another origin, under the host-page CSP the README gives', async () => {
+    const scenario = JSON.parse(await readFile(`${ROOT}www/scenarios/01-us-citizen-at-home.json`, 'utf8'));
+    // The host page: another loopback origin, its CSP allowing only the widget's origin.
+    const csp = `default-src 'self'; script-src ${origin} 'wasm-unsafe-eval'; connect-src ${origin}; style-src 'self'`;
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>host</title>
+      <script type="module" src="${origin}/pkg/access-check.js"></script></head><body>
+      <access-check policy="${origin}/policy.json" tier="frontier" now="${scenario.now}"></access-check></body></html>`;
+    const host = createServer((request, response) => {
+      // (204 for the favicon Chromium asks for.)
+      response.writeHead(request.url === '/' ? 200 : 204, { 'content-type': 'text/html', 'content-security-policy': csp });
+      response.end(request.url === '/' ? html : '');
+    });
+    await new Promise((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations = [];
+    page.on('console', (message) => { if (message.type() === 'error') violations.push(message.text()); });
+    try {
+      await page.goto(`http://127.0.0.1:${host.address().port}/`);
+      await page.evaluate(() => customElements.whenDefined('access-check'));
+      for (const token of scenario.tokens) await page.evaluate((t) => document.querySelector('access-check').addToken(t), token);
+      const report = await page.evaluate(() => document.querySelector('access-check').decided);
+      assert.equal(report.outcome, 'granted');
+      assert.deepEqual(violations, []);
+    } finally {
+      await context.close();
+      host.close();
+    }
   });
 
   test('a blocked wasm fetch is a visible site problem and an access-check:error, not an uncaught error', async () => {
