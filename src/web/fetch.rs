@@ -45,7 +45,18 @@ pub async fn get(url: &str, with_credentials: bool, timeout_millis: i32) -> Resu
     let abort = controller.clone();
     let _timeout = super::owned::Timer::new(f64::from(timeout_millis), move || abort.abort());
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| {
-        error(format!("{url} could not be reached (network error or timeout after {timeout_millis} ms)"), true)
+        if controller.signal().aborted() {
+            return error(format!("{url} did not answer within {timeout_millis} ms"), true);
+        }
+        // A browser reports a refused cross-origin read exactly like a network failure.
+        let cross_origin = cross_origin(url);
+        let why = if cross_origin {
+            "the network failed, or the server does not allow this page's origin (CORS: it must send \
+             Access-Control-Allow-Origin)"
+        } else {
+            "the network failed"
+        };
+        error(format!("{url} could not be read: {why}"), true)
     })?;
     let response: Response = response.dyn_into().map_err(|_| error(format!("{url}: not a response"), false))?;
     let status = response.status();
@@ -57,6 +68,14 @@ pub async fn get(url: &str, with_credentials: bool, timeout_millis: i32) -> Resu
     let body = response.text().map_err(|_| error(format!("{url}: unreadable body"), false))?;
     let text = JsFuture::from(body).await.map_err(|_| error(format!("{url}: the body could not be read"), true))?;
     Ok(Fetched { text: text.as_string().unwrap_or_default(), date })
+}
+
+/// Whether `url` is on another origin than the page (then CORS applies).
+fn cross_origin(url: &str) -> bool {
+    let Some(location) = web_sys::window().map(|window| window.location()) else { return false };
+    let page = location.origin().unwrap_or_default();
+    let absolute = url.contains("://") || url.starts_with("//");
+    absolute && !url.starts_with(&format!("{page}/")) && url != page
 }
 
 /// [`get`] with up to `attempts` tries, waiting 500 ms, 1 s, 2 s… between transient failures.

@@ -959,3 +959,18 @@ async fn the_policy_property_takes_an_object_or_a_compiled_policy() {
     assert_eq!(element.get_attribute("policy").as_deref(), Some("/policy.json"));
     element.remove();
 }
+
+/// A policy URL on another origin that cannot be read says that CORS may be why, not "timeout".
+#[wasm_bindgen_test]
+async fn an_unreadable_cross_origin_policy_url_names_cors() {
+    let tag = fresh_tag();
+    // Nothing listens on port 9 here: the fetch fails at once, as a CORS refusal would.
+    let element = create(&tag, &[("policy", "http://127.0.0.1:9/policy.json"), ("tier", "frontier")]);
+    let error = next_event(&element, "access-check:error");
+    mount(&element);
+    let error = error.await.unwrap();
+    assert_eq!(text_at(&error, &["code"]), "POLICY_INVALID");
+    let message = text_at(&error, &["message"]);
+    assert!(message.contains("Access-Control-Allow-Origin") && !message.contains("within"), "{message}");
+    element.remove();
+}
