@@ -1,7 +1,11 @@
-// The one-tag loader, shipped in the package as access-check.js (copied by ./dev pkg):
-//   <script type="module" src="https://cdn.example/access-check/access-check.js"></script>
-// It finds the module and the wasm beside itself (import.meta.url), wherever the package is
-// served from, and defines <access-check>. If the WebAssembly cannot be loaded (blocked,
+// The one-tag loader. `./dev pkg` (tools/pkg-bundle.mjs) builds pkg/access-check.js from it: this
+// file, the wasm-bindgen glue and its snippets in one module, with the wasm's SHA-384 pinned,
+// so that one `integrity` attribute covers everything the page runs:
+//   <script type="module" src="https://cdn.example/access-check/access-check.js"
+//           integrity="sha384-…" crossorigin="anonymous"></script>
+// (pkg/integrity.txt has the hash.) The wasm then pins the language files it fetches. It finds
+// the wasm beside itself (import.meta.url), wherever the package is served from, and defines
+// <access-check>. If the WebAssembly cannot be loaded (blocked,
 // missing, a CSP without 'wasm-unsafe-eval'), every <access-check> on the page shows that this
 // site has a problem and fires `access-check:error` with WIDGET_UNAVAILABLE: never a silent
 // nothing, never a grant.
@@ -33,8 +37,12 @@ function standIn(reason) {
   });
 }
 
+// Replaced by the bundler with the wasm's `sha384-…`; a wasm that is not that one is refused.
+const WASM_INTEGRITY = '__WASM_INTEGRITY__';
+
 try {
-  await init({ module_or_path: new URL('./access_check_bg.wasm', import.meta.url) });
+  const wasm = new URL('./access_check_bg.wasm', import.meta.url);
+  await init({ module_or_path: fetch(wasm, { integrity: WASM_INTEGRITY }) });
   define();
 } catch (error) {
   standIn(error instanceof Error ? error.message : String(error));

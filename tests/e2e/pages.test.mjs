@@ -279,6 +279,71 @@ describe('the package loader', () => {
     }
   });
 
+  test('one integrity attribute covers the loader, which pins the wasm, which pins the language files', async () => {
+    const [loaderHash] = (await readFile(`${ROOT}pkg/integrity.txt`, 'utf8')).split(/\s+/);
+    const scenario = JSON.parse(await readFile(`${ROOT}www/scenarios/01-us-citizen-at-home.json`, 'utf8'));
+    const html = (integrity) => `<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>sri</title>
+      <script type="module" src="/pkg/access-check.js" integrity="${integrity}" crossorigin="anonymous"></script></head><body>
+      <script type="application/json" id="p">${JSON.stringify(scenario.policy)}</script>
+      <access-check policy="#p" tier="frontier" now="${scenario.now}"></access-check></body></html>`;
+    const visit = async (integrity, tamper) => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const messages = [];
+      page.on('console', (message) => messages.push(message.text()));
+      await page.route(`${origin}/sri-page.html`, (route) => route.fulfill({ contentType: 'text/html', body: html(integrity) }));
+      if (tamper) {
+        await page.route(`${origin}/pkg/${tamper}`, async (route) => {
+          const body = Buffer.from(await readFile(`${ROOT}pkg/${tamper}`));
+          body[body.length - 2] ^= 1; // one bit, near the end
+          route.fulfill({ contentType: tamper.endsWith('.wasm') ? 'application/wasm' : 'application/json', body });
+        });
+      }
+      await page.addInitScript(() => {
+        window.__errors = [];
+        document.addEventListener('access-check:error', (event) => window.__errors.push(event.detail.code));
+      });
+      await page.goto(`${origin}/sri-page.html`);
+      return { page, context, messages };
+    };
+    // The right hash: decides, in Arabic (the language file checked against the wasm's hash).
+    {
+      const { page, context } = await visit(loaderHash);
+      await page.evaluate(() => customElements.whenDefined('access-check'));
+      for (const token of scenario.tokens) await page.evaluate((t) => document.querySelector('access-check').addToken(t), token);
+      const report = await page.evaluate(() => document.querySelector('access-check').decided);
+      assert.equal(report.outcome, 'granted');
+      assert.equal(report.explanation.lang, 'ar');
+      await context.close();
+    }
+    // A wrong hash: the browser does not run the loader at all.
+    {
+      const { page, context, messages } = await visit('sha384-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      for (let waited = 0; !messages.some((m) => /integrity/i.test(m)) && waited < 10000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.ok(messages.some((m) => /integrity/i.test(m)), messages.join('\n'));
+      assert.equal(await page.evaluate(() => customElements.get('access-check')), undefined);
+      await context.close();
+    }
+    // A changed wasm: refused by the loader: the stand-in and WIDGET_UNAVAILABLE.
+    {
+      const { page, context } = await visit(loaderHash, 'access_check_bg.wasm');
+      await page.waitForFunction(() => window.__errors.length > 0, null, { timeout: 20000 });
+      assert.deepEqual(await page.evaluate(() => window.__errors), ['WIDGET_UNAVAILABLE']);
+      await context.close();
+    }
+    // A changed language file: refused by the wasm; the wording stays English, never the file's.
+    {
+      const { page, context, messages } = await visit(loaderHash, 'lang/ar.json');
+      await page.evaluate(() => customElements.whenDefined('access-check'));
+      const report = await page.evaluate(() => document.querySelector('access-check').decided);
+      assert.equal(report.explanation.lang, 'en');
+      assert.ok(messages.some((m) => m.includes('not the one this package was built with')), messages.join('\n'));
+      await context.close();
+    }
+  });
+
   test('a blocked wasm fetch is a visible site problem and an access-check:error, not an uncaught error', async () => {
     const { page, context } = await pageWithLoader('/blocked-page.html', '/pkg/access-check.js');
     const uncaught = [];

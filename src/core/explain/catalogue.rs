@@ -36,6 +36,13 @@ pub fn install(lang: &str, text: &str) -> Result<(), String> {
     if Catalogue::get(lang).is_some() {
         return Ok(());
     }
+    // Only the file this build was made with: a catalogue changed on its way (a CDN, a proxy)
+    // could word a refusal as a grant.
+    use sha2::Digest;
+    let digest: [u8; 32] = sha2::Sha256::digest(text.as_bytes()).into();
+    if !CATALOGUE_SHA256.iter().any(|(tag, expected)| *tag == lang && *expected == digest) {
+        return Err(format!("the {lang} catalogue is not the one this package was built with"));
+    }
     let json = Json::parse(text).map_err(|error| format!("the {lang} catalogue is not JSON: {error}"))?;
     if !matches!(json.get("reasons"), Some(Json::Object(_))) || !matches!(json.get("headline"), Some(Json::Object(_))) {
         return Err(format!("the {lang} catalogue has no reasons or headlines"));
