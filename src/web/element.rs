@@ -187,6 +187,11 @@ struct State {
     last_problem: Option<Problem>,
     replaying: bool,
     timer: Option<Timer>,
+    /// Fetches the attestation endpoint again before its tokens expire.
+    renewal: Option<Timer>,
+    /// The endpoint answered with the tokens it had already given: renewing again would not
+    /// help until something changes (a reload, a refresh).
+    renewal_stalled: bool,
     listeners: Vec<Listener>,
 }
 
@@ -218,6 +223,8 @@ impl Element {
                 last_problem: None,
                 replaying: false,
                 timer: None,
+                renewal: None,
+                renewal_stalled: false,
                 listeners: Vec::new(),
             }),
         })
@@ -238,6 +245,7 @@ impl Element {
         state.connected = false;
         state.generation = state.generation.wrapping_add(1);
         state.timer = None;
+        state.renewal = None;
         state.listeners.clear();
     }
 
@@ -307,6 +315,12 @@ impl Element {
     /// Loads the policy, the issuers' keys and the endpoint's tokens, then evaluates.
     /// `again` (from `refresh()`) also retries keys that failed before.
     async fn reload(this: &Rc<Element>, again: bool) {
+        Element::reload_showing(this, again, true).await;
+    }
+
+    /// [`Element::reload`]; `checking`: show "Checking your access…" meanwhile (not for a
+    /// renewal in the background, which must not flicker).
+    async fn reload_showing(this: &Rc<Element>, again: bool, checking: bool) {
         let generation = {
             let mut state = this.state.borrow_mut();
             state.generation = state.generation.wrapping_add(1);
@@ -316,7 +330,7 @@ impl Element {
             }
             state.generation
         };
-        if let Some(view) = &this.view {
+        if let (Some(view), true) = (&this.view, checking) {
             view.checking(&this.lang());
         }
         let weak = Rc::downgrade(this);
@@ -360,6 +374,8 @@ impl Element {
             let mut state = this.state.borrow_mut();
             match result {
                 Ok((tokens, offset)) => {
+                    // A renewal that brought nothing new would only repeat itself.
+                    state.renewal_stalled = !checking && !tokens.is_empty() && tokens == state.endpoint_tokens;
                     state.endpoint_tokens = tokens;
                     state.server_offset = offset.or(state.server_offset);
                     state.endpoint_problem = None;
@@ -559,6 +575,7 @@ impl Element {
 
     /// Re-evaluates by itself once a token the decision relied on stops being accepted.
     fn schedule(this: &Rc<Element>) {
+        Element::schedule_renewal(this);
         let mut state = this.state.borrow_mut();
         state.timer = None;
         let Some(report) = &state.report else { return };
@@ -570,6 +587,38 @@ impl Element {
         state.timer = Timer::new(delay_ms, move || {
             if let Some(element) = weak.upgrade() {
                 Element::evaluate(&element);
+            }
+        });
+    }
+
+    /// Renews the attestation endpoint's tokens before the first of them expires (a fifth of
+    /// its lifetime before, at most a minute), as a real edge issues short-lived ones: access
+    /// does not silently lapse while the page stays open.
+    fn schedule_renewal(this: &Rc<Element>) {
+        let mut state = this.state.borrow_mut();
+        state.renewal = None;
+        if state.renewal_stalled || state.endpoint_tokens.is_empty() || this.attribute("attestation-endpoint").is_none()
+        {
+            return;
+        }
+        let Some(report) = &state.report else { return };
+        let first_from_endpoint = state.added_tokens.len();
+        let renew_at = report
+            .tokens
+            .iter()
+            .filter(|token| token.index >= first_from_endpoint && token.code.is_none())
+            .filter_map(|token| Some((token.summary.iat?, token.summary.exp?)))
+            .map(|(iat, exp)| exp.saturating_sub((exp.saturating_sub(iat) / 5).min(60)))
+            .min();
+        let Some(renew_at) = renew_at else { return };
+        let now = report.clock.server_time.unwrap_or(report.clock.now);
+        let delay_ms = (renew_at.saturating_sub(now).max(1) as f64) * 1000.0;
+        let weak = Rc::downgrade(this);
+        state.renewal = Timer::new(delay_ms, move || {
+            if let Some(element) = weak.upgrade() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    Element::reload_showing(&element, true, false).await;
+                });
             }
         });
     }

@@ -974,3 +974,58 @@ async fn an_unreadable_cross_origin_policy_url_names_cors() {
     assert!(message.contains("Access-Control-Allow-Origin") && !message.contains("within"), "{message}");
     element.remove();
 }
+
+/// Tokens from the attestation endpoint are renewed before they expire (a fifth of their
+/// lifetime before): with 5-second location tokens, the decision stays granted past the first
+/// token's expiry, and each renewal fetched a fresh token.
+#[wasm_bindgen_test]
+async fn endpoint_tokens_are_renewed_before_they_expire() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let calls = Rc::new(Cell::new(0u32));
+    let counted = calls.clone();
+    let mint = Closure::<dyn FnMut() -> JsValue>::new(move || {
+        counted.set(counted.get() + 1);
+        let now = (js_sys::Date::now() / 1000.0) as u64;
+        let edge = keys().edge;
+        let claims = with(&location_claims(), &[("iat", now.into()), ("exp", (now + 5).into())]);
+        JsValue::from_str(&format!("{{\"tokens\":[\"{}\"]}}", sign(&edge, LOCATION, &claims)))
+    });
+    let patch = Function::new_with_args(
+        "mint",
+        "const original = window.fetch;
+         window.fetch = (url, init) => String(url).startsWith('https://renewing.test/')
+           ? Promise.resolve(new Response(mint(), { headers: { 'content-type': 'application/json' } }))
+           : original(url, init);
+         return () => { window.fetch = original; };",
+    );
+    let restore: Function = patch.call1(&JsValue::NULL, mint.as_ref()).unwrap().dyn_into().unwrap();
+    let tag = fresh_tag();
+    // On the real clock (the element has no `now` here), like the endpoint's tokens.
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let claims = [("iat", (now - 60).into()), ("exp", (now + 3600).into()), ("verified_at", (now - 86_400).into())];
+    let identity = sign(&keys().idv_es256, IDENTITY, &with(&identity_claims(), &claims));
+    let element = create(
+        &tag,
+        &[
+            ("policy", &policy_script(&demo_policy())),
+            ("tier", "frontier"),
+            ("attestation-endpoint", "https://renewing.test/location"),
+        ],
+    );
+    call(&element, "addToken", &identity.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let first = decision.await.unwrap();
+    assert_eq!(
+        text_at(&first, &["outcome"]),
+        "granted",
+        "{}",
+        String::from(js_sys::JSON::stringify(&get(&first, &["tokens"])).unwrap())
+    );
+    eventually("two renewals", || calls.get() >= 3).await;
+    let report = get(&element, &["report"]);
+    assert_eq!(text_at(&report, &["outcome"]), "granted", "past the first token's expiry");
+    element.remove();
+    restore.call0(&JsValue::NULL).unwrap();
+}
