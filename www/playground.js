@@ -20,6 +20,9 @@ const slot = document.getElementById('widget-slot');
 const answer = document.getElementById('server-answer');
 const form = document.getElementById('prompt-form');
 let tokens = [];
+// The persona's location comes from an attestation endpoint, as a real edge's would: the widget
+// fetches it and renews it before it expires (it lives ten minutes).
+let locationEndpoint = null;
 let choosing = 0;
 
 const policy = await (await fetch('/policy.json')).json();
@@ -63,13 +66,14 @@ async function choose(name) {
   const chosen = PERSONAS[name] ?? {};
   answer.textContent = '';
   for (const input of picker.querySelectorAll('input')) input.disabled = true;
-  const minted = await Promise.all(['identity', 'location', 'organization']
+  const minted = await Promise.all(['identity', 'organization']
     .filter((kind) => chosen[kind])
     .map((kind) => mint(kind, chosen[kind])));
   if (mine !== choosing) return;
   tokens = minted.map((m) => m.token);
   const serverNow = minted[0]?.serverNow;
-  const attributes = { policy: '/policy.json' };
+  locationEndpoint = chosen.location ? `/demo/location?${new URLSearchParams(chosen.location)}` : null;
+  const attributes = { policy: '/policy.json', 'attestation-endpoint': locationEndpoint };
   if (chosen.clockOffset && serverNow) {
     // The device clock runs fast; the server's Date header gives the right time.
     attributes.now = serverNow + chosen.clockOffset;
@@ -84,8 +88,10 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const model = picker.querySelector('input:checked');
   const tier = model?.dataset.tier ?? policy.tiers[0].id;
+  // The server gets a fresh location attestation too, as a gateway would attach its edge's.
+  const edge = locationEndpoint ? (await (await fetch(locationEndpoint)).json()).tokens : [];
   const response = await fetch('/api/enforce', {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tokens, tier }),
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tokens: [...tokens, ...edge], tier }),
   });
   const report = await response.json();
   answer.dataset.status = String(response.status);

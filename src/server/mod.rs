@@ -308,7 +308,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             .layer(public)
             .fallback_service(ServeDir::new(root.join("www")))
             .layer(axum::middleware::map_response(file_errors_are_not_found));
-        issuers = issuers.route("/demo/attest", post(attest));
+        issuers = issuers.route("/demo/attest", post(attest)).route("/demo/location", get(demo_location));
         app = app.merge(files);
     }
     app = app.merge(issuers.layer(credentialed));
@@ -656,6 +656,32 @@ async fn attest(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     })();
     match result {
         Ok(token) => json_response(StatusCode::OK, &object([("token", token.into())])),
+        Err(error) => field_error(&error),
+    }
+}
+
+/// `GET /demo/location?country=CC&anonymizer=KIND` → `{"tokens": [JWS]}`: a fresh location
+/// attestation from the demo edge issuer, for the playground's `attestation-endpoint` (the
+/// element renews it before it expires). DEMO ONLY: a real edge attests the request's own
+/// address (`--location-key`, `/location-attestation`).
+async fn demo_location(State(state): State<Arc<AppState>>, uri: axum::http::Uri) -> Response {
+    let mut claims: Vec<(String, Json)> = Vec::new();
+    for pair in uri.query().unwrap_or_default().split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let plain = value.len() <= 16 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !matches!(name, "country" | "region" | "anonymizer") || !plain {
+            return bad_request(&format!("{name}: expected country, region or anonymizer with a plain value"));
+        }
+        claims.push((name.to_owned(), value.into()));
+    }
+    if !claims.iter().any(|(name, _)| name == "anonymizer") {
+        claims.push(("anonymizer".to_owned(), "none".into()));
+    }
+    let Some(issuer) = state.issuers.iter().find(|issuer| issuer.kind == Kind::Location) else {
+        return bad_request("no demo location issuer");
+    };
+    match demo_issuer::mint(issuer, &state.policy.load().policy.audience, &Json::Object(claims), now()) {
+        Ok(token) => json_response(StatusCode::OK, &object([("tokens", Json::Array(vec![token.into()]))])),
         Err(error) => field_error(&error),
     }
 }

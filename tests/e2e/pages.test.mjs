@@ -171,6 +171,18 @@ describe('playground', () => {
     await console.context().close();
   });
 
+  test("the persona's location comes from an attestation endpoint the widget can renew", async () => {
+    const page = await open('/');
+    const asked = [];
+    page.on('request', (request) => { if (request.url().includes('/demo/location')) asked.push(new URL(request.url()).search); });
+    const report = await choosePersona(page, 'traveller-iran');
+    assert.equal(report.tiers.find((tier) => tier.id === 'standard').outcome, 'blocked');
+    assert.ok(asked.includes('?country=IR&anonymizer=none'), JSON.stringify(asked));
+    const endpoint = await page.evaluate(() => document.querySelector('#widget-slot access-check').getAttribute('attestation-endpoint'));
+    assert.equal(endpoint, '/demo/location?country=IR&anonymizer=none');
+    await page.context().close();
+  });
+
   test('another language is fetched from pkg/lang/ when first needed, then shown', async () => {
     const page = await open('/');
     const fetched = [];
