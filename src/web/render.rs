@@ -136,7 +136,7 @@ impl View {
             }
             None => self.explanation_only(&report.explanation),
         }
-        if options.per_tier && !options.compact {
+        if options.per_tier {
             let others: Vec<&TierReport> = report.tiers.iter().filter(|tier| tier.id != report.tier).collect();
             if !others.is_empty() {
                 self.other_tiers(&others, catalogue);
@@ -179,9 +179,9 @@ impl View {
         retry: &Rc<dyn Fn()>,
         listeners: &mut Vec<Listener>,
     ) {
-        if !compact {
-            self.reasons(&explanation.items);
-        }
+        // The compact layout keeps the reason that matters most (the first).
+        let shown = if compact { explanation.items.get(..1).unwrap_or_default() } else { &explanation.items[..] };
+        self.reasons(shown);
         let Some(list) = self.element("ul", "remedies", None) else { return };
         let _ = list.set_attribute("part", "remedies");
         let mut retryable = false;

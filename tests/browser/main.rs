@@ -1029,3 +1029,26 @@ async fn endpoint_tokens_are_renewed_before_they_expire() {
     element.remove();
     restore.call0(&JsValue::NULL).unwrap();
 }
+
+/// The compact layout keeps the top reason and the other tiers' status (not only a headline).
+#[wasm_bindgen_test]
+async fn the_compact_layout_keeps_the_top_reason_and_the_other_tiers() {
+    let tag = fresh_tag();
+    let keys = keys();
+    let (identity, _) = citizen_tokens();
+    let iran = sign(&keys.edge, LOCATION, &with(&location_claims(), &[("country", "IR".into())]));
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("now", SCENARIO_NOW), ("layout", "compact")]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &iran.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = decision.await.unwrap();
+    let first_reason = text_at(&get(&report, &["tiers", "0", "explanation", "items"]), &["0"]);
+    let reasons = find(&element, ".reasons").expect("the top reason is shown");
+    assert_eq!(reasons.text_content().unwrap(), first_reason);
+    assert_eq!(reasons.child_element_count(), 1, "only the top one");
+    let other = find(&element, "li[data-tier=standard]").expect("the other tier's status");
+    assert_eq!(other.get_attribute("data-outcome").as_deref(), Some("blocked"));
+    element.remove();
+}
