@@ -665,8 +665,13 @@ impl Element {
     /// Shows the site-problem state, never a grant, and tells the integrator once.
     fn show_problem(self: &Rc<Self>, problem: &Problem, lang: &str) {
         self.report_problem(problem);
-        // What may pass by itself gets a retry button.
-        let transient = matches!(problem.code, Code::EndpointUnavailable | Code::KeysUnavailable);
+        // Every site problem but a damaged pasted code gets "Check again" (an outage passes; a
+        // fixed configuration is picked up) and, when the policy is known, its support link.
+        let transient = problem.code != Code::SupportCodeInvalid;
+        let support = match &self.state.borrow().policy {
+            PolicyState::Ready(compiled) => compiled.policy.links.support.clone(),
+            _ => None,
+        };
         let listeners = match &self.view {
             Some(view) => {
                 let weak = Rc::downgrade(self);
@@ -675,7 +680,7 @@ impl Element {
                         Element::spawn_refresh(&element);
                     }
                 });
-                view.problem(problem.code, lang, transient.then_some(retry))
+                view.problem(problem.code, lang, transient.then_some(retry), support.as_deref())
             }
             None => Vec::new(),
         };

@@ -93,8 +93,9 @@ impl View {
     }
 
     /// The site-problem state: never a grant, and nothing the user can fix but to tell support.
-    /// Shows a site problem; with `retry`, a "Check again" button, whose listener is returned.
-    pub fn problem(&self, code: Code, lang: &str, retry: Option<Rc<dyn Fn()>>) -> Vec<Listener> {
+    /// Shows a site problem; with `retry`, a "Check again" button, whose listener is returned;
+    /// with `support`, the site's support link.
+    pub fn problem(&self, code: Code, lang: &str, retry: Option<Rc<dyn Fn()>>, support: Option<&str>) -> Vec<Listener> {
         let catalogue = self.language(lang);
         self.container.set_class_name("container error");
         self.status.set_text_content(Some(
@@ -108,6 +109,18 @@ impl View {
                 let _ = list.append_child(&item);
             }
             let _ = self.body.append_child(&list);
+        }
+        if let Some(url) = support {
+            if let Some(link) = self.element("a", "remedy", Some(&catalogue.ui("problem_support"))) {
+                let _ = link.set_attribute("part", "remedy link");
+                let _ = link.set_attribute("href", url);
+                let _ = link.set_attribute("rel", "noopener noreferrer");
+                let _ = link.set_attribute("target", "_blank");
+                if let Some(paragraph) = self.element("p", "", None) {
+                    let _ = paragraph.append_child(&link);
+                    let _ = self.body.append_child(&paragraph);
+                }
+            }
         }
         let mut listeners = Vec::new();
         if let Some(retry) = retry {

@@ -899,6 +899,8 @@ async fn a_failing_attestation_endpoint_is_a_site_problem_with_a_retry() {
     assert!(js_sys::Error::from(refused).message().as_string().unwrap().contains("ENDPOINT_UNAVAILABLE"));
     assert!(find(&element, ".container.error").is_some(), "the site-problem state");
     assert!(find(&element, "button.retry").is_some(), "a retry button");
+    let support = find(&element, "a.remedy").expect("the site's support link");
+    assert_eq!(support.get_attribute("href").as_deref(), Some("https://playground.example.com/support"));
     assert!(!shadow_text(&element).contains("Verify your identity"), "not the user's fault");
     assert!(get(&element, &["report"]).is_null(), "no decision was made");
     element.remove();
