@@ -119,6 +119,7 @@ fn fill_at(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue:
 pub const UI_KEYS: &[&str] = &[
     "checking",
     "retry",
+    "problem_support",
     "support_code",
     "support_code_holds",
     "support_code_never",
