@@ -901,6 +901,7 @@ async fn a_failing_attestation_endpoint_is_a_site_problem_with_a_retry() {
     assert!(find(&element, "button.retry").is_some(), "a retry button");
     let support = find(&element, "a.remedy").expect("the site's support link");
     assert_eq!(support.get_attribute("href").as_deref(), Some("https://playground.example.com/support"));
+    assert_eq!(support.text_content().as_deref(), Some("If this keeps happening, contact support."));
     assert!(!shadow_text(&element).contains("Verify your identity"), "not the user's fault");
     assert!(get(&element, &["report"]).is_null(), "no decision was made");
     element.remove();
