@@ -176,6 +176,20 @@ impl Catalogue {
         self.text("values", &format!("fact.{fact}")).is_some()
     }
 
+    /// `count` of `unit` (`minutes`, `hours`, `days`) with the plural form this language uses
+    /// for the number (`values.duration.UNIT.CATEGORY`, else `.other`, else English).
+    pub fn duration(&self, unit: &str, count: u64) -> String {
+        let category = super::plural::category(&self.lang, count);
+        let form = |catalogue: &Catalogue| {
+            catalogue
+                .text("values", &format!("duration.{unit}.{category}"))
+                .or_else(|| catalogue.text("values", &format!("duration.{unit}.other")))
+        };
+        let template =
+            form(self).or_else(|| Catalogue::english().and_then(form)).unwrap_or_else(|| format!("{{n}} {unit}"));
+        template.replace("{n}", &count.to_string())
+    }
+
     pub fn list_separator(&self) -> String {
         self.text("values", "list.separator").unwrap_or_else(|| ", ".to_owned())
     }

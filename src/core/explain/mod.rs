@@ -6,6 +6,7 @@
 //! such as `{tier}` or `{max_age_days}` are filled from the reason's params, as text.
 
 mod catalogue;
+pub mod plural;
 
 pub use catalogue::{install as install_catalogue, shipped_languages, Catalogue};
 
@@ -97,6 +98,20 @@ fn fill_at(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue:
         match (name, reason.and_then(|reason| reason.param(name))) {
             // Always the label in the reader's language, never the id a reason may carry.
             ("tier", _) => out.push_str(tier_label),
+            // The clock's offset in natural units and its direction: "about 3 hours ahead".
+            ("skew_amount" | "skew_direction", _) => {
+                let Some(Param::Number(skew)) = reason.and_then(|reason| reason.param("skew_seconds")) else {
+                    out.push_str(whole);
+                    rest = after.get(close + 1..).unwrap_or_default();
+                    continue;
+                };
+                if name == "skew_direction" {
+                    out.push_str(&catalogue.value("direction", if *skew > 0 { "ahead" } else { "behind" }));
+                } else {
+                    let (count, unit) = plural::natural_duration(skew.unsigned_abs());
+                    out.push_str(&catalogue.duration(unit, count));
+                }
+            }
             ("fact", Some(Param::Text(value))) if outer => {
                 let phrase = catalogue.fact(value);
                 out.push_str(&fill_at(&phrase, reason, tier_label, catalogue, false));
@@ -180,6 +195,21 @@ mod tests {
             let catalogue = Catalogue::get(lang).unwrap_or_else(|| panic!("{lang}.json does not parse"));
             assert_eq!(missing_texts(catalogue), Vec::<String>::new(), "{lang}");
         }
+    }
+
+    #[test]
+    fn the_clock_offset_is_said_in_natural_units_with_its_direction_and_plural() {
+        let said = |seconds: i64, lang: &str| {
+            let reasons = [Reason::new(Code::ClockSkew).signed("skew_seconds", seconds).number("skew_minutes", 0)];
+            explain(&tier(Outcome::ActionRequired, &reasons, &[Action::FixClock]), lang, None).items.join(" ")
+        };
+        assert_eq!(said(3 * 3600 + 120, "en"), "Your device's clock is about 3 hours ahead.");
+        assert_eq!(said(-3600, "en"), "Your device's clock is about 1 hour behind.");
+        assert_eq!(said(-150, "en"), "Your device's clock is about 3 minutes behind.");
+        assert_eq!(said(3600, "es"), "El reloj de su dispositivo va adelantado alrededor de una hora.");
+        assert_eq!(said(-11 * 3600, "ar"), "ساعة جهازك متأخرة بنحو 11 ساعة.");
+        assert_eq!(said(2 * 3600, "ar"), "ساعة جهازك متقدمة بنحو ساعتين.");
+        assert_eq!(said(5 * 3600, "ar"), "ساعة جهازك متقدمة بنحو 5 ساعات.");
     }
 
     #[test]
