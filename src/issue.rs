@@ -282,6 +282,37 @@ pub fn sign_jws(key: &SigningKey, typ: &str, payload: &str) -> String {
     format!("{input}.{}", base64url::encode(&signature))
 }
 
+/// Largest private key file read.
+const MAX_KEY_FILE_BYTES: usize = 64 * 1024;
+
+/// A key file's JSON, read with a bound; errors name the file.
+///
+/// # Errors
+/// It cannot be read, is larger than a key file, or is not JSON.
+pub fn read_jwk_file(path: &std::path::Path) -> Result<Json, String> {
+    let text = crate::server::read_text_file(path, MAX_KEY_FILE_BYTES)?;
+    if text.len() > MAX_KEY_FILE_BYTES {
+        return Err(format!("{} is larger than a key file", path.display()));
+    }
+    Json::parse(&text).map_err(|error| format!("{}: {error}", path.display()))
+}
+
+/// Reads a private JWK file (as [`write_private_jwk`] writes it); errors name the file.
+///
+/// # Errors
+/// As [`read_jwk_file`]; or it is a JWKS of public keys, or not a key
+/// [`SigningKey::from_private_jwk`] accepts.
+pub fn read_private_jwk(path: &std::path::Path) -> Result<SigningKey, String> {
+    let shown = path.display();
+    let json = read_jwk_file(path)?;
+    if json.get("keys").is_some() {
+        return Err(format!(
+            "{shown}: a JWKS of public keys, not a private JWK (the private.jwk.json `keys generate` writes)"
+        ));
+    }
+    SigningKey::from_private_jwk(&json).map_err(|error| format!("{shown}: {error}"))
+}
+
 /// Writes `key`'s private JWK to a new file `path` readable by its owner only (mode 0600 from
 /// creation, never widened); an existing file is an error.
 ///

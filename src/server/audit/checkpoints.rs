@@ -12,9 +12,6 @@ use crate::issue::{KeyAlgorithm, SigningKey};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Largest key file read.
-const MAX_KEY_BYTES: usize = 64 * 1024;
-
 /// Signs checkpoints and appends them to a file.
 pub struct CheckpointWriter {
     key: SigningKey,
@@ -22,14 +19,6 @@ pub struct CheckpointWriter {
 }
 
 /// A key file's JSON, refused when larger than a key file.
-fn read_key_json(path: &Path) -> Result<Json, String> {
-    let text = crate::server::read_text_file(path, MAX_KEY_BYTES)?;
-    if text.len() > MAX_KEY_BYTES {
-        return Err(format!("{} is larger than a key file", path.display()));
-    }
-    Json::parse(&text).map_err(|error| format!("{}: {error}", path.display()))
-}
-
 impl CheckpointWriter {
     /// Loads the Ed25519 private key at `key_path`, or creates one there (mode 0600) when the
     /// file does not exist; checkpoints go to `path`.
@@ -39,8 +28,7 @@ impl CheckpointWriter {
     pub fn open(key_path: &Path, path: &Path) -> Result<CheckpointWriter, String> {
         let shown = key_path.display();
         let key = if key_path.exists() {
-            let key =
-                SigningKey::from_private_jwk(&read_key_json(key_path)?).map_err(|error| format!("{shown}: {error}"))?;
+            let key = crate::issue::read_private_jwk(key_path)?;
             if key.alg() != "EdDSA" {
                 return Err(format!("{shown}: the checkpoint key must be an Ed25519 key"));
             }
@@ -77,7 +65,9 @@ impl CheckpointWriter {
 /// The file cannot be read or is not such a key.
 pub fn load_public(path: &Path) -> Result<jwk::Key, String> {
     let shown = path.display();
-    let Json::Object(members) = read_key_json(path)? else { return Err(format!("{shown}: a JWK is a JSON object")) };
+    let Json::Object(members) = crate::issue::read_jwk_file(path)? else {
+        return Err(format!("{shown}: a JWK is a JSON object"));
+    };
     // The private part is not needed to verify.
     let public = Json::Object(members.into_iter().filter(|(name, _)| name != "d").collect());
     match jwk::parse_jwk(&Field::root(&public), &[Algorithm::EdDsa]) {

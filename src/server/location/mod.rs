@@ -35,8 +35,6 @@ use std::path::PathBuf;
 pub const DEFAULT_TTL_SECONDS: u64 = 300;
 /// The longest ttl allowed: a location attestation is short-lived.
 pub const MAX_TTL_SECONDS: u64 = 3600;
-/// Largest private key file read.
-const MAX_KEY_BYTES: usize = 64 * 1024;
 /// Longest subject accepted from the gateway (the verifier's limit for `sub`).
 const MAX_SUBJECT_BYTES: usize = 512;
 
@@ -99,15 +97,7 @@ impl LocationIssuer {
     pub fn load(settings: &Settings) -> Result<LocationIssuer, String> {
         let mut keys = Vec::new();
         for path in &settings.keys {
-            let text = crate::server::read_text_file(path, MAX_KEY_BYTES)?;
-            let json = Json::parse(&text).map_err(|error| format!("{}: {error}", path.display()))?;
-            if json.get("keys").is_some() {
-                return Err(format!(
-                    "{}: a JWKS of public keys; --location-key takes a private JWK (private.jwk.json of `keys generate`)",
-                    path.display()
-                ));
-            }
-            let key = SigningKey::from_private_jwk(&json).map_err(|error| format!("{}: {error}", path.display()))?;
+            let key = crate::issue::read_private_jwk(path)?;
             if keys.iter().any(|known: &SigningKey| known.kid == key.kid) {
                 return Err(format!("{}: kid {:?} is already used by another --location-key", path.display(), key.kid));
             }
