@@ -45,16 +45,16 @@ pub enum WithPolicy {
     Refused,
 }
 
+/// What [`read`] gives: the policy (when [`WithPolicy::Required`]: parsed, or why it is
+/// invalid) and the request.
+pub type Input = (Option<Result<Policy, FieldError>>, Request);
+
 /// Reads an input: the policy (when [`WithPolicy::Required`]: parsed, or why it is invalid)
 /// and the request.
 ///
 /// # Errors
 /// What is wrong with the input, with its path.
-pub fn read(
-    text: &str,
-    device_now: u64,
-    with_policy: WithPolicy,
-) -> Result<(Option<Result<Policy, FieldError>>, Request), FieldError> {
+pub fn read(text: &str, device_now: u64, with_policy: WithPolicy) -> Result<Input, FieldError> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(FieldError {
             path: String::new(),
@@ -103,10 +103,7 @@ pub fn read(
     };
     members.finish()?;
     let request = Request { tokens, tier, now, server_time, nonce, lang, fetched_jwks };
-    let policy = policy_field.map(|field| match field.json {
-        Json::String(text) => Policy::parse(text),
-        other => Policy::from_json(other),
-    });
+    let policy = policy_field.map(|field| Policy::from_json_or_text(field.json));
     Ok((policy, request))
 }
 

@@ -43,9 +43,11 @@ impl Compiled {
         webcrypto::import_keys(&ring.all_keys()).await;
     }
 
-    /// The decision for `request`: every check before the arithmetic in the core, the
-    /// signatures with WebCrypto (concurrently), the rest in the core.
+    /// The decision for `request`, worded in its language (fetched first if needed): every
+    /// check before the arithmetic in the core, the signatures with WebCrypto (concurrently),
+    /// the rest in the core.
     pub async fn decide(&self, request: &Request) -> Report {
+        super::languages::ensure(&request.lang).await;
         let ring = self.ring(&request.fetched_jwks);
         let pending = check::begin(&self.policy, request, &NoCache, Some(&ring));
         let verdicts = webcrypto::verify_all(&pending.signature_checks()).await;

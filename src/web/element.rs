@@ -132,16 +132,20 @@ impl ElementHandle {
                     .map_err(|message| policy_problem(format!("the policy property is invalid: {message}"))),
             )
         };
-        self.element.state.borrow_mut().policy_property = chosen;
-        if self.element.state.borrow().connected {
-            Element::spawn_reload(&self.element);
-        }
+        self.use_policy_property(chosen);
     }
 
     /// The `policy` property given a `compile()`d policy: used as it is.
     #[wasm_bindgen(js_name = setCompiledPolicy)]
     pub fn set_compiled_policy(&self, compiled: &super::CompiledPolicy) {
-        self.element.state.borrow_mut().policy_property = Some(Ok(compiled.inner.clone()));
+        self.use_policy_property(Some(Ok(compiled.inner.clone())));
+    }
+}
+
+impl ElementHandle {
+    /// Decides with the `policy` property's value (`None`: the attribute's) from now on.
+    fn use_policy_property(&self, policy: Option<Result<Rc<Compiled>, Problem>>) {
+        self.element.state.borrow_mut().policy_property = policy;
         if self.element.state.borrow().connected {
             Element::spawn_reload(&self.element);
         }
@@ -499,7 +503,6 @@ impl Element {
         };
         let weak = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
-            super::languages::ensure(&request.lang).await;
             let report = policy.decide(&request).await;
             let Some(this) = current(&weak, generation) else { return };
             if this.state.borrow().evaluations != evaluation || this.state.borrow().replaying {

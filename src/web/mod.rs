@@ -54,20 +54,25 @@ fn stringify(value: &JsValue) -> Result<String, JsValue> {
 /// rejection: it is a report with outcome `error` and `error.code` `POLICY_INVALID`.
 #[wasm_bindgen(unchecked_return_type = "Promise<Report>")]
 pub fn evaluate(#[wasm_bindgen(unchecked_param_type = "EvaluateInput")] input: JsValue) -> js_sys::Promise {
-    let read = stringify(&input).and_then(|text| {
-        input::read(&text, clock::now(), WithPolicy::Required)
-            .map_err(|error| js_error(&format!("access-check evaluate(): {error}")))
-    });
+    let read = read_input(&input, WithPolicy::Required, "evaluate()");
     wasm_bindgen_futures::future_to_promise(async move {
         let (policy, request) = read?;
-        languages::ensure(&request.lang).await;
         let report = match policy {
             Some(Ok(policy)) => Compiled::new(policy).decide(&request).await,
-            Some(Err(error)) => check::policy_error(&error, &request),
+            Some(Err(error)) => {
+                languages::ensure(&request.lang).await;
+                check::policy_error(&error, &request)
+            }
             None => return Err(js_error("access-check evaluate(): policy: is required")),
         };
         Ok(report_to_js(&report))
     })
+}
+
+/// An `evaluate` input read on the device's clock; the error names the function (`what`).
+fn read_input(input: &JsValue, with_policy: WithPolicy, what: &str) -> Result<input::Input, JsValue> {
+    let text = stringify(input)?;
+    input::read(&text, clock::now(), with_policy).map_err(|error| js_error(&format!("access-check {what}: {error}")))
 }
 
 /// `compile(policy)` → a Promise of a [`CompiledPolicy`]: the policy (object or JSON text)
@@ -85,15 +90,12 @@ pub fn compile(#[wasm_bindgen(unchecked_param_type = "PolicyDocument | string")]
 
 /// A policy or its JSON text, parsed strictly.
 fn policy_from_js(policy: &JsValue) -> Result<Policy, String> {
-    if let Some(text) = policy.as_string() {
-        return Policy::parse(&text).map_err(|error| format!("policy: {error}"));
-    }
-    if !policy.is_object() {
+    if !policy.is_object() && !policy.is_string() {
         return Err("the policy must be an object or its JSON text".to_owned());
     }
     let text = stringify(policy).map_err(|_| "the policy cannot be turned into JSON".to_owned())?;
     let json = Json::parse(&text).map_err(|error| format!("policy: {error}"))?;
-    Policy::from_json(&json).map_err(|error| format!("policy: {error}"))
+    Policy::from_json_or_text(&json).map_err(|error| format!("policy: {error}"))
 }
 
 /// What [`compile`] gives: `evaluate({ tokens, tier?, now?, server_time?, nonce?, lang?, jwks? })`
@@ -110,13 +112,9 @@ impl CompiledPolicy {
     #[wasm_bindgen(unchecked_return_type = "Promise<Report>")]
     pub fn evaluate(&self, #[wasm_bindgen(unchecked_param_type = "CompiledInput")] input: JsValue) -> js_sys::Promise {
         let compiled = self.inner.clone();
-        let read = stringify(&input).and_then(|text| {
-            input::read(&text, clock::now(), WithPolicy::Refused)
-                .map_err(|error| js_error(&format!("access-check compiled.evaluate(): {error}")))
-        });
+        let read = read_input(&input, WithPolicy::Refused, "compiled.evaluate()");
         wasm_bindgen_futures::future_to_promise(async move {
             let (_, request) = read?;
-            languages::ensure(&request.lang).await;
             Ok(report_to_js(&compiled.decide(&request).await))
         })
     }
@@ -135,20 +133,19 @@ impl CompiledPolicy {
 /// (Declared in types.d.ts, where `options` can be optional.)
 #[wasm_bindgen(skip_typescript)]
 pub fn replay(support_code: &str, options: Option<js_sys::Object>) -> Result<JsValue, JsValue> {
-    let options: JsValue = options.map_or(JsValue::UNDEFINED, JsValue::from);
-    let (policy, lang) = if options.is_undefined() || options.is_null() {
-        (None, None)
-    } else {
-        let options =
-            Json::parse(&stringify(&options)?).map_err(|e| js_error(&format!("access-check replay(): {e}")))?;
-        let policy = match options.get("policy") {
-            None | Some(Json::Null) => None,
-            Some(Json::String(text)) => Some(Policy::parse(text)),
-            Some(object) => Some(Policy::from_json(object)),
+    let (policy, lang) = match options {
+        None => (None, None),
+        Some(options) => {
+            let options =
+                Json::parse(&stringify(&options)?).map_err(|e| js_error(&format!("access-check replay(): {e}")))?;
+            let policy = options
+                .get("policy")
+                .filter(|policy| !matches!(policy, Json::Null))
+                .map(Policy::from_json_or_text)
+                .transpose()
+                .map_err(|error| js_error(&format!("access-check replay(): policy: {error}")))?;
+            (policy, options.get("lang").and_then(Json::as_str).map(str::to_owned))
         }
-        .transpose()
-        .map_err(|error| js_error(&format!("access-check replay(): policy: {error}")))?;
-        (policy, options.get("lang").and_then(Json::as_str).map(str::to_owned))
     };
     check::replay(support_code, policy.as_ref(), lang.as_deref())
         .map(|report| report_to_js(&report))

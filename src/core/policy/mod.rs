@@ -123,6 +123,18 @@ impl Policy {
     ///
     /// # Errors
     /// As [`Policy::parse`].
+    /// A policy given either as its document or as the document's JSON text (the text parsed
+    /// strictly, so duplicate keys are caught; a document has already been through a parser).
+    ///
+    /// # Errors
+    /// As [`Policy::parse`] and [`Policy::from_json`].
+    pub fn from_json_or_text(json: &Json) -> Result<Policy, FieldError> {
+        match json {
+            Json::String(text) => Policy::parse(text),
+            document => Policy::from_json(document),
+        }
+    }
+
     pub fn from_json(json: &Json) -> Result<Policy, FieldError> {
         let root = Field::root(json);
         let mut members = root.object()?;
