@@ -36,7 +36,7 @@ usage:
                      --trusted-proxy CIDR... [--anonymizer KIND=FILE]... [--forwarded-header NAME]
                      [--location-subject-header NAME] [--location-ttl SECS]
   access-check audit verify --audit STORE [--checkpoints FILE] [--audit-key FILE]
-  access-check audit query --audit STORE [--subject HASH] [--support-code CODE]
+  access-check audit query --audit STORE [--subject HASH | --reference REF] [--support-code CODE]
                      [--since SECS] [--until SECS] [--outcome OUTCOME] [--tier ID]
   access-check audit export --audit STORE
   access-check audit prune --audit STORE --before SECS [--audit-key FILE] [--audit-checkpoints FILE]

@@ -117,6 +117,10 @@ fn every_decision_is_recorded_before_it_is_answered_and_reads_back() {
     let subject = member(&records[0], "subject").to_owned();
     assert_eq!(subject.len(), 8, "the support code's subject hash");
     assert_eq!(query(&["--subject", &subject]), 5);
+    // The reference the widget shows the user ("7F3A-91C2") finds the same records.
+    let reference = format!("{}-{}", subject[..4].to_ascii_uppercase(), subject[4..].to_ascii_uppercase());
+    assert_eq!(query(&["--reference", &reference]), 5);
+    assert_eq!(cli(&["audit", "query", "--audit", &store, "--reference", "7F3A"]).0, 2);
     assert_eq!(query(&["--support-code", member(&records[1], "support_code")]), 1);
     let later = (now() + 3600).to_string();
     assert_eq!(query(&["--since", &later]), 0);

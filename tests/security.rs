@@ -966,7 +966,7 @@ fn rule21_damaged_support_codes_get_clear_errors() {
         (flipped.as_str(), "checksum"),
         (&code[..code.len() - 5], "damaged"),
         ("AC2-AAAA", "starts with"),
-        ("", "starts with"),
+        ("", "no support code"),
         ("AC1-", "too short"),
         ("AC1-!!!!", "characters"),
     ] {

@@ -190,3 +190,28 @@ fn every_code_encode_makes_is_one_decode_accepts() {
     let record = support::decode(&report.support_code).expect("decodable");
     assert_eq!(record.tiers.len(), 32);
 }
+
+#[test]
+fn a_code_pasted_wrapped_over_lines_or_quoted_still_replays_and_damage_is_still_caught() {
+    for (name, scenario) in load_all().into_iter().take(3) {
+        let code = check(&scenario.policy, &scenario.request).support_code;
+        let (head, tail) = code.split_at(code.len() / 2);
+        let pasted = [
+            format!("  {head}\n{tail}\n"),
+            format!("> {head}\r\n> {tail}"),
+            format!("“{code}”"),
+            format!("\"{code}\""),
+            format!("'{head}\u{200b}{tail}'"),
+        ];
+        for text in &pasted {
+            assert_eq!(support::decode(text), support::decode(&code), "{name}: {text:?}");
+        }
+        // Noise is removed, not damage: one changed character is still refused.
+        let mut damaged: Vec<char> = code.chars().collect();
+        let at = damaged.len() / 2;
+        damaged[at] = if damaged[at] == 'A' { 'B' } else { 'A' };
+        let damaged: String = damaged.into_iter().collect();
+        assert!(support::decode(&format!("> {damaged}")).is_err(), "{name}");
+    }
+    assert_eq!(support::decode(" \n ").map(|_| ()), Err(support::SupportCodeError("no support code was given")));
+}

@@ -10,11 +10,13 @@ const sri = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base
 const must = (condition, what) => { if (!condition) throw new Error(`pkg-bundle: ${what}`); };
 
 let glue = await readFile(`${PKG}/access_check.js`, 'utf8');
-const snippetImport = /^import \{ (\w+) \} from '\.\/(snippets\/[^']+)';\n/gm;
+const snippetImport = /^import \{ ([\w, ]+) \} from '\.\/(snippets\/[^']+)';\n/gm;
 const snippets = [];
-for (const [line, name, path] of glue.matchAll(snippetImport)) {
+for (const [line, names, path] of glue.matchAll(snippetImport)) {
   let code = await readFile(`${PKG}/${path}`, 'utf8');
-  must(code.includes(`export function ${name}(`), `${path} does not export ${name}`);
+  for (const name of names.split(', ')) {
+    must(code.includes(`export function ${name}(`), `${path} does not export ${name}`);
+  }
   // Inside the bundle a snippet's import.meta.url is the bundle's, at the package's root.
   if (path.endsWith('/languages.js')) {
     must(code.includes('`../../../../lang/${lang}.json`'), 'languages.js: the lang/ path moved');

@@ -33,16 +33,48 @@ export function organization(authorizedTiers) {
   };
 }
 
+/** The languages the widget speaks, by their own names. */
+export const LANGUAGES = [
+  ['en', 'English'], ['es', 'Español'], ['fr', 'Français'], ['de', 'Deutsch'], ['pt', 'Português (Brasil)'],
+  ['zh', '简体中文'], ['ja', '日本語'], ['ko', '한국어'], ['hi', 'हिन्दी'], ['ar', 'العربية'], ['fa', 'فارسی'],
+];
+
+/**
+ * Fills the demo bar's language switcher (`?lang=` keeps the choice across pages and the
+ * identity provider's return); returns a function giving the chosen language. `onChange` runs
+ * after a change.
+ */
+export function languageSwitcher(select, onChange) {
+  for (const [tag, name] of LANGUAGES) {
+    const option = document.createElement('option');
+    option.value = tag;
+    option.lang = tag;
+    option.textContent = name;
+    select.append(option);
+  }
+  const given = new URLSearchParams(window.location.search).get('lang');
+  select.value = LANGUAGES.some(([tag]) => tag === given) ? given : 'en';
+  select.addEventListener('change', () => {
+    const url = new URL(window.location.href);
+    url.searchParams.set('lang', select.value);
+    history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    for (const element of document.querySelectorAll('access-check')) element.setAttribute('lang', select.value);
+    onChange?.(select.value);
+  });
+  return () => select.value;
+}
+
 /**
  * A fresh <access-check> with attributes and tokens, placed in `slot` (replacing what was
  * there). `onDecision` is attached before the element is on the page: with an inline policy the
  * first decision comes before any later listener could be.
  */
-export function widget(slot, attributes, tokens, onDecision) {
+export function widget(slot, attributes, tokens, onDecision, properties = {}) {
   const element = document.createElement('access-check');
   for (const [name, value] of Object.entries(attributes)) {
     if (value !== undefined && value !== null) element.setAttribute(name, String(value));
   }
+  Object.assign(element, properties);
   for (const token of tokens) element.addToken(token);
   if (onDecision) element.addEventListener('access-check:decision', (event) => onDecision(event.detail));
   slot.replaceChildren(element);

@@ -1,6 +1,6 @@
 // The mock model playground: a persona bar, a model picker gated by the widget, and a prompt
 // that the server decides on again (/api/enforce). The widget is advisory; the server decides.
-import { identity, location, mint, organization, ready, widget } from './demo.js';
+import { identity, languageSwitcher, location, mint, organization, ready, widget } from './demo.js';
 
 const PERSONAS = {
   citizen: { identity: identity('citizen'), location: location('US') },
@@ -11,7 +11,9 @@ const PERSONAS = {
   'traveller-germany': { identity: identity('citizen'), location: location('DE') },
   vpn: { identity: identity('citizen'), location: location('US', { anonymizer: 'vpn' }) },
   clock: { identity: identity('citizen'), location: location('US'), clockOffset: 3 * 3600 },
-  nobody: {},
+  // At home in the US, identity not verified yet: "Verify your identity" leads to the demo's
+  // identity provider (/verify.html), which comes back with the token in the URL fragment.
+  nobody: { location: location('US') },
 };
 
 const persona = document.getElementById('persona');
@@ -26,6 +28,9 @@ let locationEndpoint = null;
 let choosing = 0;
 
 const policy = await (await fetch('/policy.json')).json();
+const params = new URLSearchParams(window.location.search);
+if (params.get('persona') && PERSONAS[params.get('persona')]) persona.value = params.get('persona');
+const lang = languageSwitcher(document.getElementById('lang'), () => labelTiers());
 for (const tier of policy.tiers) {
   for (const model of tier.models) {
     const label = document.createElement('label');
@@ -39,9 +44,17 @@ for (const tier of policy.tiers) {
     const name = document.createElement('span');
     name.textContent = model;
     const tierName = document.createElement('small');
-    tierName.textContent = tier.label?.en ?? tier.id;
+    tierName.dataset.tier = tier.id;
     label.append(input, name, tierName);
     picker.append(label);
+  }
+}
+
+/** The tier names beside the models, in the page's language. */
+function labelTiers() {
+  for (const small of picker.querySelectorAll('small[data-tier]')) {
+    const tier = policy.tiers.find((t) => t.id === small.dataset.tier);
+    small.textContent = tier?.label?.[lang()] ?? tier?.label?.en ?? small.dataset.tier;
   }
 }
 
@@ -73,13 +86,25 @@ async function choose(name) {
   tokens = minted.map((m) => m.token);
   const serverNow = minted[0]?.serverNow;
   locationEndpoint = chosen.location ? `/demo/location?${new URLSearchParams(chosen.location)}` : null;
-  const attributes = { policy: '/policy.json', 'attestation-endpoint': locationEndpoint };
+  // token-param: the identity provider's way back (the widget takes the token from the
+  // fragment and removes it from the address bar).
+  // The policy's verify_identity link is the demo's identity provider, /verify.html.
+  const attributes = { policy: '/policy.json', 'attestation-endpoint': locationEndpoint, 'token-param': 'access-check-token',
+    lang: lang() };
   if (chosen.clockOffset && serverNow) {
     // The device clock runs fast; the server's Date header gives the right time.
     attributes.now = serverNow + chosen.clockOffset;
     attributes['server-time'] = serverNow;
   }
-  widget(slot, attributes, tokens, gate);
+  const element = widget(slot, attributes, tokens, gate);
+  // The widget describes the models it gates.
+  element.id = 'access-widget';
+  for (const input of picker.querySelectorAll('input')) input.setAttribute('aria-describedby', 'access-widget');
+  labelTiers();
+  // Coming back from the identity provider lands on the same visitor.
+  const url = new URL(window.location.href);
+  url.searchParams.set('persona', name);
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
   document.body.dataset.persona = name;
   delete document.body.dataset.pending;
 }

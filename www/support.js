@@ -1,21 +1,19 @@
 // The support console: replay a support code, try a user in the editor, browse the scenarios.
-import { mint, nowSeconds, organization, ready, scenarioCard, widget } from './demo.js';
+import { languageSwitcher, mint, nowSeconds, organization, ready, scenarioCard, widget } from './demo.js';
 
 await ready;
+const lang = languageSwitcher(document.getElementById('lang'));
 
 // Replay: the widget shows exactly what the user saw, with what the code holds.
 const replaySlot = document.getElementById('replay-slot');
-const replayError = document.getElementById('replay-error');
 document.getElementById('replay-button').addEventListener('click', () => {
-  replayError.textContent = '';
-  const element = widget(replaySlot, { policy: '/policy.json' }, []);
-  const code = document.getElementById('support-code').value.trim();
-  element.addEventListener('access-check:error', (event) => { replayError.textContent = event.detail.message; });
+  // The widget explains a damaged or empty code to the agent itself; the code is passed on as
+  // pasted (the widget ignores line breaks and quote marks).
+  const element = widget(replaySlot, { policy: '/policy.json', lang: lang() }, []);
+  const code = document.getElementById('support-code').value;
   element.addEventListener('access-check:decision', function once() {
     element.removeEventListener('access-check:decision', once);
     element.replay(code);
-    const details = element.shadowRoot.querySelector('details');
-    if (details) details.open = true;
   });
 });
 

@@ -58,8 +58,15 @@ pub fn audit(mut items: Vec<String>) -> Result<ExitCode, String> {
         }
         "query" => {
             let mut store = store_of(&mut args)?;
+            let subject = args.value("subject")?;
+            // The reference a user reads out on the phone ("7F3A-91C2") is the account
+            // fingerprint the records carry as `subject`.
+            let reference = args.value("reference")?.map(|reference| reference_to_subject(&reference)).transpose()?;
+            if subject.is_some() && reference.is_some() {
+                return Err("--subject and --reference name the same thing: give one".into());
+            }
             let filter = Filter {
-                subject: args.value("subject")?,
+                subject: subject.or(reference),
                 support_code: args.value("support-code")?,
                 since: args.seconds("since")?,
                 until: args.seconds("until")?,
@@ -181,4 +188,15 @@ pub fn impact(items: Vec<String>) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "7F3A-91C2" (as the widget shows it, any case, with or without the dash or spaces) → the
+/// records' `subject` ("7f3a91c2").
+fn reference_to_subject(reference: &str) -> Result<String, String> {
+    let hex: String = reference.chars().filter(|c| !matches!(c, '-' | ' ')).collect::<String>().to_ascii_lowercase();
+    if hex.len() == 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(hex)
+    } else {
+        Err(format!("--reference {reference:?}: expected eight hexadecimal digits, as the widget shows it (7F3A-91C2)"))
+    }
 }

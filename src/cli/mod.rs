@@ -112,6 +112,9 @@ fn render_text(report: &Report) -> String {
         for remedy in &explanation.remedies {
             out.push_str(&format!("  > {remedy}\n"));
         }
+        for notice in &explanation.notices {
+            out.push_str(&format!("  ! {notice}\n"));
+        }
     };
     match report.tier(&report.tier) {
         Some(tier) => section(&tier.label, tier.outcome.as_str(), &tier.explanation),

@@ -6,7 +6,7 @@
 //! summarised by the most advanced failure.
 
 use crate::core::codes::{Action, Code};
-use crate::core::explain::{explain, Catalogue, Overrides, TierFacts};
+use crate::core::explain::{explain, framing, Catalogue, Overrides, TierFacts};
 use crate::core::facts::{Facts, Kind};
 use crate::core::fields::FieldError;
 use crate::core::policy::evaluate::{evaluate_tier, missing_code, Evidence, Outcome, Reason};
@@ -378,6 +378,23 @@ fn clamped(request: &Request) -> Request {
 
 /// The report for a policy that could not be used: `error` with `POLICY_INVALID`, never a grant.
 pub fn policy_error(error: &FieldError, request: &Request) -> Report {
+    site_problem(Code::PolicyInvalid, &error.to_string(), request)
+}
+
+/// The codes of a site's problem that a support code can carry instead of a decision.
+pub const SITE_PROBLEMS: &[Code] = &[
+    Code::PolicyInvalid,
+    Code::EndpointUnavailable,
+    Code::KeysUnavailable,
+    Code::AttributeInvalid,
+    Code::WidgetUnavailable,
+];
+
+/// The report for a site problem (`code` among [`SITE_PROBLEMS`]; anything else is recorded
+/// as `POLICY_INVALID`): `error`, never a grant, with a support code that says what happened
+/// and when, so an outage can be matched with the server's logs.
+pub fn site_problem(code: Code, message: &str, request: &Request) -> Report {
+    let code = if SITE_PROBLEMS.contains(&code) { code } else { Code::PolicyInvalid };
     let request = &clamped(request);
     let record = SupportRecord {
         widget_version: VERSION.to_owned(),
@@ -390,13 +407,9 @@ pub fn policy_error(error: &FieldError, request: &Request) -> Report {
         lang: Catalogue::negotiate(&request.lang).lang().to_owned(),
         subject_hash: None,
         tokens: Vec::new(),
-        evidence: Evidence {
-            identity: Err(Code::PolicyInvalid),
-            location: Err(Code::PolicyInvalid),
-            organization: Err(Code::PolicyInvalid),
-        },
+        evidence: Evidence { identity: Err(code), location: Err(code), organization: Err(code) },
         tiers: Vec::new(),
-        error: Some(RecordedError { code: Code::PolicyInvalid, message: error.to_string() }),
+        error: Some(RecordedError { code, message: message.to_owned() }),
         detail: Detail::Full,
     };
     assemble(&record, Wording::Recorded { lang: &record.lang }, Decision::default(), None)
@@ -654,15 +667,26 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
             }
             .unwrap_or_else(|| tier.id.clone());
             let links = policy.map(|policy| policy.links_for(&tier.id)).unwrap_or_default();
-            let remedies = remedy::remedies(&tier.reasons, &links);
+            // Without the policy, the rule's shape is unknown: a replay of a code whose tier
+            // needed identity and the organization alike is read as the either/or the
+            // shipped rules make it.
+            let either = match policy {
+                Some(policy) => policy.tier(&tier.id).is_some_and(|t| framing::identity_or_organization(&t.require)),
+                None => true,
+            };
+            let framed = framing::frame(&tier.reasons, tier.outcome, either);
+            let remedies = remedy::remedies(&framed.remedy_reasons, &links);
             let actions: Vec<_> = remedies.iter().map(|remedy| remedy.action).collect();
             let explanation = explain(
                 &TierFacts {
                     id: &tier.id,
                     label: &label,
                     outcome: tier.outcome,
-                    reasons: &tier.reasons,
+                    reasons: &framed.items,
                     actions: &actions,
+                    remedy_reasons: &framed.remedy_reasons,
+                    notices: &framed.notices,
+                    alternative: framed.alternative,
                 },
                 &record.lang,
                 overrides,
@@ -680,14 +704,9 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
     let (outcome, explanation, error) = match (&record.error, tiers.iter().find(|tier| tier.id == record.tier)) {
         (Some(error), _) => {
             let label = Catalogue::negotiate(&record.lang).value("generic", "tier");
+            let reasons = [Reason::new(error.code)];
             let explanation = explain(
-                &TierFacts {
-                    id: &record.tier,
-                    label: &label,
-                    outcome: Outcome::Error,
-                    reasons: &[Reason::new(error.code)],
-                    actions: &[Action::ContactSupport],
-                },
+                &TierFacts::plain(&record.tier, &label, Outcome::Error, &reasons, &[Action::ContactSupport]),
                 &record.lang,
                 None,
             );
@@ -702,13 +721,7 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
             );
             let reasons = [Reason::new(Code::TierUnknown)];
             let explanation = explain(
-                &TierFacts {
-                    id: &record.tier,
-                    label: &record.tier,
-                    outcome: Outcome::Error,
-                    reasons: &reasons,
-                    actions: &[],
-                },
+                &TierFacts::plain(&record.tier, &record.tier, Outcome::Error, &reasons, &[]),
                 &record.lang,
                 overrides,
             );

@@ -137,6 +137,7 @@ fn explanation_json(explanation: &Explanation) -> Json {
         ("headline", explanation.headline.as_str().into()),
         ("items", texts(&explanation.items)),
         ("remedies", texts(&explanation.remedies)),
+        ("notices", texts(&explanation.notices)),
     ])
 }
 

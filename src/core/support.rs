@@ -201,6 +201,11 @@ pub struct RecordedError {
     pub message: String,
 }
 
+/// What copying a code through e-mail or chat adds around or inside it.
+fn is_paste_noise(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '>' | '“' | '”' | '‘' | '’' | '«' | '»' | '\u{200b}' | '\u{feff}')
+}
+
 /// Why a pasted code cannot be used. The message is for the support agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupportCodeError(pub &'static str);
@@ -478,7 +483,16 @@ fn outcome_index(outcome: Outcome) -> u8 {
 /// A plain message: wrong prefix, damaged (checksum), too long, not a code this version can
 /// read, or a code whose parts contradict each other.
 pub fn decode(code: &str) -> Result<SupportRecord, SupportCodeError> {
-    let code = code.trim();
+    // As pasted from an e-mail or a chat: wrapped over lines, quoted ("…", > …): none of these
+    // characters is ever part of a code, and the checksum still catches any other damage.
+    if code.len() > 4 * MAX_CODE_CHARS {
+        return Err(SupportCodeError("the support code is too long"));
+    }
+    let cleaned: String = code.chars().filter(|c| !is_paste_noise(*c)).collect();
+    let code = cleaned.as_str();
+    if code.is_empty() {
+        return Err(SupportCodeError("no support code was given"));
+    }
     if code.len() > MAX_CODE_CHARS {
         return Err(SupportCodeError("the support code is too long"));
     }
@@ -664,8 +678,8 @@ pub fn contradiction(record: &SupportRecord) -> Option<SupportCodeError> {
             record.evidence.organization.as_ref().err(),
         ]
         .iter()
-        .all(|code| *code == Some(&Code::PolicyInvalid));
-        let coherent = error.code == Code::PolicyInvalid
+        .all(|code| *code == Some(&error.code));
+        let coherent = crate::core::check::SITE_PROBLEMS.contains(&error.code)
             && all_invalid
             && record.tiers.is_empty()
             && record.tokens.is_empty()
@@ -673,7 +687,7 @@ pub fn contradiction(record: &SupportRecord) -> Option<SupportCodeError> {
         return if coherent {
             None
         } else {
-            contradicts("the support code contradicts itself: a policy error with a decision")
+            contradicts("the support code contradicts itself: a site problem with a decision")
         };
     }
     for kind in Kind::ALL {
@@ -889,7 +903,8 @@ fn reason_fits_facts(record: &SupportRecord, tier: &TierRecord, reason: &Reason)
 }
 
 /// `CLOCK_SKEW` when the device clock is off the server time by more than the leeway;
-/// `CLOCK_SKEW_SUSPECTED` when, without server time, a token looked issued in the future.
+/// `CLOCK_SKEW_SUSPECTED` when, without server time, a token looked issued in the future or a
+/// short-lived one looked hours past its end.
 pub fn clock_reasons(record: &SupportRecord) -> Vec<Reason> {
     let mut reasons = Vec::new();
     if let Some(skew) = skew_seconds(record) {

@@ -17,6 +17,17 @@ pub fn iso_date(seconds: u64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// (year, month 1–12, day) of a time, for dates written in words.
+pub fn date_parts(seconds: u64) -> (u64, u64, u64) {
+    civil_from_days(seconds / SECONDS_PER_DAY)
+}
+
+/// `HH:MM` (UTC) of a time.
+pub fn clock_time(seconds: u64) -> String {
+    let rest = seconds % SECONDS_PER_DAY;
+    format!("{:02}:{:02}", rest / 3600, rest / 60 % 60)
+}
+
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm,
 /// for non-negative days).
 fn civil_from_days(days: u64) -> (u64, u64, u64) {

@@ -197,6 +197,13 @@ struct State {
     /// help until something changes (a reload, a refresh).
     renewal_stalled: bool,
     listeners: Vec<Listener>,
+    /// The page's focus, visibility and fragment listeners, for the element's life on the page.
+    page_listeners: Vec<Listener>,
+    /// A check the user asked for (or a return to the page) is under way: when it brings the
+    /// same decision, the element says so instead of announcing the decision again.
+    rechecking: bool,
+    /// When the page last came back into view or focus and was checked again (ms).
+    last_return_check: f64,
 }
 
 pub struct Element {
@@ -230,6 +237,9 @@ impl Element {
                 renewal: None,
                 renewal_stalled: false,
                 listeners: Vec::new(),
+                page_listeners: Vec::new(),
+                rechecking: false,
+                last_return_check: 0.0,
             }),
         })
     }
@@ -241,7 +251,59 @@ impl Element {
     fn connected(this: &Rc<Element>) {
         this.state.borrow_mut().connected = true;
         this.take_fragment_token();
+        Element::listen_to_page(this);
         Element::spawn_reload(this);
+    }
+
+    /// Checks again when the user comes back to the page (another tab where they verified
+    /// their identity, a laptop woken up), and takes a token that arrives in the fragment.
+    fn listen_to_page(this: &Rc<Element>) {
+        let Some(window) = web_sys::window() else { return };
+        let mut listeners = Vec::new();
+        let returned = {
+            let weak = Rc::downgrade(this);
+            move |_: web_sys::Event| {
+                if let Some(element) = weak.upgrade() {
+                    Element::returned(&element);
+                }
+            }
+        };
+        listeners.push(Listener::new(&window, "focus", returned.clone()));
+        if let Some(document) = window.document() {
+            listeners.push(Listener::new(&document, "visibilitychange", returned));
+        }
+        let weak = Rc::downgrade(this);
+        listeners.push(Listener::new(&window, "hashchange", move |_| {
+            if let Some(element) = weak.upgrade() {
+                let before = element.state.borrow().added_tokens.len();
+                element.take_fragment_token();
+                if element.state.borrow().added_tokens.len() != before {
+                    Element::evaluate(&element);
+                }
+            }
+        }));
+        this.state.borrow_mut().page_listeners = listeners;
+    }
+
+    /// The page is visible and focused again: unless access is granted already, fetch what
+    /// can be fetched and decide again, showing that a check is under way. At most every few
+    /// seconds (focus and visibility often fire together).
+    fn returned(this: &Rc<Element>) {
+        const QUIET_MS: f64 = 5_000.0;
+        let visible = web_sys::window()
+            .and_then(|window| window.document())
+            .is_none_or(|document| document.visibility_state() == web_sys::VisibilityState::Visible);
+        let now = js_sys::Date::now();
+        {
+            let state = this.state.borrow();
+            let granted = state.report.as_ref().is_some_and(|report| report.outcome.as_str() == "granted");
+            if !visible || !state.connected || state.replaying || granted || now - state.last_return_check < QUIET_MS {
+                return;
+            }
+        }
+        this.state.borrow_mut().last_return_check = now;
+        this.take_fragment_token();
+        Element::spawn_refresh(this);
     }
 
     fn disconnected(&self) {
@@ -251,6 +313,7 @@ impl Element {
         state.timer = None;
         state.renewal = None;
         state.listeners.clear();
+        state.page_listeners.clear();
     }
 
     fn attribute_changed(this: &Rc<Element>, name: &str) {
@@ -452,7 +515,13 @@ impl Element {
         };
         let now = seconds("now")?;
         let server_time = seconds("server-time")?;
-        Ok((Options { compact: layout == "compact", per_tier: self.attribute("tier").is_none() }, now, server_time))
+        let options = Options {
+            compact: layout == "compact",
+            per_tier: self.attribute("tier").is_none(),
+            same_tab_verification: self.attribute("token-param").is_some(),
+            ..Options::default()
+        };
+        Ok((options, now, server_time))
     }
 
     /// Decides with what is loaded, shows it, fires events, and schedules re-evaluation.
@@ -528,6 +597,10 @@ impl Element {
     /// Renders a report and fires `access-check:decision` if the outcome or reasons changed.
     fn show(self: &Rc<Self>, report: Report, options: &Options) {
         let signature = decision_signature(&report);
+        let rechecked = std::mem::take(&mut self.state.borrow_mut().rechecking);
+        let same = self.state.borrow().last_decision.as_deref() == Some(signature.as_str());
+        let reload_instead = self.cannot_renew(&report);
+        let options = &Options { unchanged: rechecked && same, reload_instead, ..*options };
         let listeners = match &self.view {
             Some(view) => {
                 let weak = Rc::downgrade(self);
@@ -567,11 +640,30 @@ impl Element {
         }
     }
 
+    /// "Check again" (and a return to the page): the decision stays on screen, marked as being
+    /// checked, until the new one replaces it; a site problem is checked from the start.
+    /// The endpoint's tokens ran out and fetching it again brings the same ones: only loading
+    /// the page again can help (the site's session may have to be renewed).
+    fn cannot_renew(&self, report: &Report) -> bool {
+        let state = self.state.borrow();
+        let first_from_endpoint = state.added_tokens.len();
+        state.renewal_stalled
+            && report
+                .tokens
+                .iter()
+                .any(|token| token.index >= first_from_endpoint && token.code == Some(Code::TokenExpired))
+    }
+
     fn spawn_refresh(this: &Rc<Element>) {
+        let showing_decision = this.state.borrow().report.is_some();
+        if let (Some(view), true) = (&this.view, showing_decision) {
+            view.busy(&this.lang());
+        }
+        this.state.borrow_mut().rechecking = showing_decision;
         let weak = Rc::downgrade(this);
         wasm_bindgen_futures::spawn_local(async move {
             if let Some(element) = weak.upgrade() {
-                Element::reload(&element, true).await;
+                Element::reload_showing(&element, true, !showing_decision).await;
             }
         });
     }
@@ -655,11 +747,19 @@ impl Element {
             match check::replay(&code, policy.as_ref().map(|compiled| &compiled.policy), None) {
                 Ok(report) => {
                     let per_tier = this.attribute("tier").is_none();
-                    this.show(report, &Options { compact: false, per_tier });
+                    this.show(report, &Options { per_tier, ..Options::default() });
                 }
                 Err(error) => {
                     let problem = Problem { code: Code::SupportCodeInvalid, message: error.to_string() };
-                    this.show_problem(&problem, &lang);
+                    this.report_problem(&problem);
+                    // Said to the support agent, who pasted it: what is wrong and what to ask for.
+                    if let Some(view) = &this.view {
+                        let problem = if code.trim().is_empty() { Ok(()) } else { Err(error.to_string()) };
+                        view.code_problem(&lang, problem);
+                    }
+                    let mut state = this.state.borrow_mut();
+                    state.report = None;
+                    state.listeners.clear();
                 }
             }
         });
@@ -683,7 +783,8 @@ impl Element {
                         Element::spawn_refresh(&element);
                     }
                 });
-                view.problem(problem.code, lang, transient.then_some(retry), support.as_deref())
+                let code = problem_support_code(problem, lang, self.attribute("tier"));
+                view.problem(problem.code, lang, transient.then_some(retry), support.as_deref(), code.as_deref())
             }
             None => Vec::new(),
         };
@@ -736,6 +837,24 @@ impl Element {
             let _ = self.host.dispatch_event(&event);
         }
     }
+}
+
+/// The support code of a site problem: what happened and when, for matching with the site's
+/// logs (a damaged pasted code has none: the agent pasted it).
+fn problem_support_code(problem: &Problem, lang: &str, tier: Option<String>) -> Option<String> {
+    if problem.code == Code::SupportCodeInvalid {
+        return None;
+    }
+    let request = Request {
+        tokens: Vec::new(),
+        tier,
+        now: clock::now(),
+        server_time: None,
+        nonce: None,
+        lang: lang.to_owned(),
+        fetched_jwks: Vec::new(),
+    };
+    Some(check::site_problem(problem.code, &problem.message, &request).support_code)
 }
 
 /// The element, if it still exists and nothing reloaded it since `generation`.

@@ -13,6 +13,13 @@ const TIMEOUT_MS: i32 = 8_000;
 extern "C" {
     #[wasm_bindgen(js_name = catalogueUrl)]
     fn catalogue_url(lang: &str) -> String;
+    #[wasm_bindgen(js_name = regionName)]
+    fn region_name(lang: &str, code: &str) -> String;
+}
+
+/// Country names come from the browser (`Intl.DisplayNames`), so the wasm carries no table.
+pub fn install_country_names() {
+    crate::core::explain::names::install(|lang, code| Some(region_name(lang, code)).filter(|name| !name.is_empty()));
 }
 
 thread_local! {
@@ -23,6 +30,7 @@ thread_local! {
 /// Makes sure the catalogue `lang` negotiates to is loaded, fetching it if needed. Returns
 /// false when it could not be had (the decision is then worded in English).
 pub async fn ensure(lang: &str) -> bool {
+    install_country_names();
     let Some(tag) = Catalogue::wanted(lang) else { return true };
     if FAILED.with(|failed| failed.borrow().contains(&tag)) {
         return false;

@@ -133,6 +133,7 @@ impl CompiledPolicy {
 /// (Declared in types.d.ts, where `options` can be optional.)
 #[wasm_bindgen(skip_typescript)]
 pub fn replay(support_code: &str, options: Option<js_sys::Object>) -> Result<JsValue, JsValue> {
+    languages::install_country_names();
     let (policy, lang) = match options {
         None => (None, None),
         Some(options) => {

@@ -7,11 +7,12 @@
 
 use super::owned::Listener;
 use crate::core::codes::{Action, Code};
-use crate::core::explain::{Catalogue, Explanation};
+use crate::core::explain::{record, Catalogue};
 use crate::core::report::{Report, TierReport};
-use crate::core::{support, time};
+use crate::core::support;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{CssStyleSheet, Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 const STYLE: &str = include_str!("style.css");
@@ -22,18 +23,33 @@ thread_local! {
 }
 
 /// How to lay a report out.
+#[derive(Default, Clone, Copy)]
 pub struct Options {
     /// One line and the remedies, for a model-picker sidebar.
     pub compact: bool,
     /// Every tier, when the element was not asked about one.
     pub per_tier: bool,
+    /// The tokens that ran out cannot be renewed from here: the remedy is reloading the page.
+    pub reload_instead: bool,
+    /// Remedy links that lead away and back (the identity check returns with its token in the
+    /// URL fragment) open in this tab.
+    pub same_tab_verification: bool,
+    /// "Check again" brought the same decision: say so, since nothing else changes.
+    pub unchanged: bool,
 }
 
 pub struct View {
     document: Document,
     container: Element,
+    heading: Element,
     status: Element,
     body: Element,
+}
+
+/// What survives a re-render: the focused control and the open disclosure.
+struct Kept {
+    focused_part: Option<String>,
+    support_open: bool,
 }
 
 impl View {
@@ -48,6 +64,12 @@ impl View {
         let container = document.create_element("section")?;
         container.set_attribute("part", "container")?;
         container.set_class_name("container pending");
+        // A heading for screen-reader users who move by headings; the status line is what
+        // everyone else reads first.
+        let heading = document.create_element("h2")?;
+        heading.set_attribute("class", "visually-hidden")?;
+        // Not a landmark (a page may hold many widgets, and landmarks must be unique).
+        container.append_child(&heading)?;
         let status = document.create_element("p")?;
         status.set_attribute("part", "status headline")?;
         status.set_attribute("class", "headline")?;
@@ -59,14 +81,76 @@ impl View {
         container.append_child(&status)?;
         container.append_child(&body)?;
         shadow.append_child(&container)?;
-        Ok(View { document, container, status, body })
+        Ok(View { document, container, heading, status, body })
     }
 
     fn language(&self, lang: &str) -> &'static Catalogue {
         let catalogue = Catalogue::negotiate(lang);
         let _ = self.container.set_attribute("lang", catalogue.lang());
         let _ = self.container.set_attribute("dir", catalogue.direction());
+        set_text(&self.heading, &catalogue.ui("heading"));
         catalogue
+    }
+
+    /// The live region, written only when its words change: a re-render for a theme or a
+    /// "Check again" that changed nothing must not be announced again.
+    fn announce(&self, text: &str) {
+        set_text(&self.status, text);
+    }
+
+    /// Notes what has focus and which disclosure is open, before the body is rebuilt.
+    fn keep(&self) -> Kept {
+        let shadow = self.container.get_root_node().dyn_into::<ShadowRoot>().ok();
+        let focused_part = shadow.and_then(|shadow| shadow.active_element()).and_then(|el| el.get_attribute("part"));
+        let support_open = self
+            .body
+            .query_selector("details.support")
+            .ok()
+            .flatten()
+            .is_some_and(|details| details.has_attribute("open"));
+        Kept { focused_part, support_open }
+    }
+
+    /// Puts focus back on the control that had it and reopens the disclosure.
+    fn restore(&self, kept: &Kept) {
+        if kept.support_open {
+            if let Ok(Some(details)) = self.body.query_selector("details.support") {
+                let _ = details.set_attribute("open", "");
+            }
+        }
+        let Some(part) = &kept.focused_part else { return };
+        let selector = format!("[part=\"{}\"]", part.replace('"', ""));
+        if let Ok(Some(element)) = self.body.query_selector(&selector) {
+            if let Ok(element) = element.dyn_into::<HtmlElement>() {
+                let _ = element.focus();
+            }
+        }
+    }
+
+    /// Marks the decision shown as being checked again, without taking it away.
+    pub fn busy(&self, lang: &str) {
+        let catalogue = Catalogue::negotiate(lang);
+        let _ = self.container.set_attribute("aria-busy", "true");
+        if let Ok(Some(old)) = self.body.query_selector(".checking-again") {
+            old.remove();
+        }
+        if let Some(note) = self.element("p", "note checking-again", Some(&catalogue.ui("checking_again"))) {
+            let _ = note.set_attribute("part", "note");
+            let _ = self.body.prepend_with_node_1(&note);
+        }
+    }
+
+    /// A link that opens in a new tab says so to screen readers.
+    fn new_tab_link(&self, text: &str, url: &str, catalogue: &Catalogue) -> Option<Element> {
+        let link = self.element("a", "remedy", Some(text))?;
+        let _ = link.set_attribute("part", "remedy link");
+        let _ = link.set_attribute("href", url);
+        let _ = link.set_attribute("rel", "noopener noreferrer");
+        let _ = link.set_attribute("target", "_blank");
+        if let Some(hint) = self.element("span", "visually-hidden", Some(&format!(" {}", catalogue.ui("new_tab")))) {
+            let _ = link.append_child(&hint);
+        }
+        Some(link)
     }
 
     fn element(&self, tag: &str, class: &str, text: Option<&str>) -> Option<Element> {
@@ -88,40 +172,34 @@ impl View {
     pub fn checking(&self, lang: &str) {
         let catalogue = self.language(lang);
         self.container.set_class_name("container pending");
-        self.status.set_text_content(Some(&catalogue.ui("checking")));
+        let _ = self.container.remove_attribute("aria-busy");
+        self.announce(&catalogue.ui("checking"));
         self.clear_body();
     }
 
-    /// The site-problem state: never a grant, and nothing the user can fix but to tell support.
-    /// Shows a site problem; with `retry`, a "Check again" button, whose listener is returned;
-    /// with `support`, the site's support link.
-    pub fn problem(&self, code: Code, lang: &str, retry: Option<Rc<dyn Fn()>>, support: Option<&str>) -> Vec<Listener> {
+    /// The site-problem state: never a grant, worded as an outage the user can wait out. With
+    /// `retry`, a "Check again" button, whose listener is returned; with `support`, the site's
+    /// support link; with `support_code`, the code that tells support what happened and when.
+    pub fn problem(
+        &self,
+        code: Code,
+        lang: &str,
+        retry: Option<Rc<dyn Fn()>>,
+        support: Option<&str>,
+        support_code: Option<&str>,
+    ) -> Vec<Listener> {
+        let kept = self.keep();
         let catalogue = self.language(lang);
         self.container.set_class_name("container error");
-        self.status.set_text_content(Some(
-            &catalogue.headline("error").unwrap_or_default().replace("{tier}", &catalogue.value("generic", "tier")),
-        ));
-        self.clear_body();
+        let _ = self.container.remove_attribute("aria-busy");
+        let _ = self.container.set_attribute("data-outcome", "error");
         let reason = catalogue.reason(code.as_str()).unwrap_or_default();
-        if let Some(list) = self.element("ul", "reasons", None) {
-            let _ = list.set_attribute("part", "reasons");
-            if let Some(item) = self.element("li", "", Some(&reason)) {
-                let _ = list.append_child(&item);
-            }
-            let _ = self.body.append_child(&list);
-        }
-        if let Some(url) = support {
-            if let Some(link) = self.element("a", "remedy", Some(&catalogue.ui("problem_support"))) {
-                let _ = link.set_attribute("part", "remedy link");
-                let _ = link.set_attribute("href", url);
-                let _ = link.set_attribute("rel", "noopener noreferrer");
-                let _ = link.set_attribute("target", "_blank");
-                if let Some(paragraph) = self.element("p", "", None) {
-                    let _ = paragraph.append_child(&link);
-                    let _ = self.body.append_child(&paragraph);
-                }
-            }
-        }
+        let headline =
+            catalogue.headline("error").unwrap_or_default().replace("{tier}", &catalogue.value("generic", "tier"));
+        // Said together: the headline alone would not tell a screen-reader user what happened.
+        self.announce(&format!("{headline} {reason}"));
+        self.clear_body();
+        self.reasons(&[reason], catalogue);
         let mut listeners = Vec::new();
         if let Some(retry) = retry {
             if let Some(button) = self.button(&catalogue.ui("retry"), "retry") {
@@ -129,25 +207,61 @@ impl View {
                 let _ = self.body.append_child(&button);
             }
         }
+        if let Some(url) = support {
+            if let Some(link) = self.new_tab_link(&catalogue.ui("problem_support"), url, catalogue) {
+                if let Some(paragraph) = self.element("p", "", None) {
+                    let _ = paragraph.append_child(&link);
+                    let _ = self.body.append_child(&paragraph);
+                }
+            }
+        }
+        if let Some(code) = support_code {
+            self.code_disclosure(code, None, &[], catalogue, &mut listeners);
+        }
+        self.restore(&kept);
         listeners
+    }
+
+    /// A pasted support code that cannot be replayed, explained to the agent who pasted it:
+    /// `Ok(())` for an empty one, `Err(detail)` for a damaged one.
+    pub fn code_problem(&self, lang: &str, problem: Result<(), String>) {
+        let catalogue = self.language(lang);
+        self.container.set_class_name("container error");
+        let _ = self.container.set_attribute("data-outcome", "error");
+        let _ = self.container.remove_attribute("aria-busy");
+        let text = match problem {
+            Ok(()) => catalogue.ui("code_empty"),
+            Err(detail) => catalogue.ui("code_damaged").replace("{detail}", &detail),
+        };
+        self.announce(&text);
+        self.clear_body();
     }
 
     /// Shows a report. Returns the listeners of its buttons, which the element owns.
     pub fn show(&self, report: &Report, options: &Options, retry: Rc<dyn Fn()>) -> Vec<Listener> {
+        let kept = self.keep();
         let catalogue = self.language(&report.explanation.lang);
         let mut listeners = Vec::new();
         let outcome = report.outcome.as_str();
         let layout = if options.compact { "compact" } else { "full" };
         self.container.set_class_name(&format!("container {outcome} {layout}"));
         let _ = self.container.set_attribute("data-outcome", outcome);
-        self.status.set_text_content(Some(&report.explanation.headline));
+        let _ = self.container.remove_attribute("aria-busy");
+        self.announce(&status_text(report, catalogue));
         self.clear_body();
-        let requested = report.tier(&report.tier);
-        match requested {
-            Some(tier) => {
-                self.tier_details(tier, &tier.explanation, catalogue, options.compact, &retry, &mut listeners)
+        if report.replay.is_some() {
+            self.replay_view(report, catalogue);
+            return listeners;
+        }
+        if options.unchanged {
+            if let Some(note) = self.element("p", "note", Some(&catalogue.ui("unchanged"))) {
+                let _ = note.set_attribute("part", "note unchanged");
+                let _ = self.body.append_child(&note);
             }
-            None => self.explanation_only(&report.explanation),
+        }
+        match report.tier(&report.tier) {
+            Some(tier) => self.tier_details(tier, catalogue, options, &retry, &mut listeners),
+            None => self.reasons(&report.explanation.items, catalogue),
         }
         if options.per_tier {
             let others: Vec<&TierReport> = report.tiers.iter().filter(|tier| tier.id != report.tier).collect();
@@ -155,22 +269,22 @@ impl View {
                 self.other_tiers(&others, catalogue);
             }
         }
-        if report.replay.is_some() {
-            self.replay_note(report, catalogue);
-        }
         if !options.compact || report.outcome.as_str() != "granted" {
-            self.support_section(report, catalogue, &mut listeners);
+            let record = support::decode(&report.support_code).ok();
+            let facts = record.as_ref().map(|record| record::facts(record, catalogue.lang())).unwrap_or_default();
+            // The short reference a user can read out on the phone, searchable in the audit trail.
+            let reference = record.and_then(|record| record.subject_hash).map(|hash| record::reference(&hash));
+            self.code_disclosure(&report.support_code, reference.as_deref(), &facts, catalogue, &mut listeners);
         }
+        self.restore(&kept);
         listeners
     }
 
-    fn explanation_only(&self, explanation: &Explanation) {
-        self.reasons(&explanation.items);
-    }
-
-    fn reasons(&self, items: &[String]) {
+    /// A labelled list of sentences.
+    fn reasons(&self, items: &[String], catalogue: &Catalogue) {
         let Some(list) = self.element("ul", "reasons", None) else { return };
         let _ = list.set_attribute("part", "reasons");
+        let _ = list.set_attribute("aria-label", &catalogue.ui("reasons_label"));
         for item in items {
             if let Some(entry) = self.element("li", "", Some(item)) {
                 let _ = list.append_child(&entry);
@@ -181,32 +295,43 @@ impl View {
         }
     }
 
-    /// Reasons, then remedies: links for the policy's links, one "check again" button for
-    /// everything that a fresh check can fix.
+    /// Reasons (without the first when it says what the headline says), notices, then
+    /// remedies: links for the policy's links, one button for everything a fresh check can fix
+    /// ("Check again"), or "Reload the page" when the tokens cannot be renewed from here.
     fn tier_details(
         &self,
         tier: &TierReport,
-        explanation: &Explanation,
         catalogue: &Catalogue,
-        compact: bool,
+        options: &Options,
         retry: &Rc<dyn Fn()>,
         listeners: &mut Vec<Listener>,
     ) {
+        let explanation = &tier.explanation;
         // The compact layout keeps the reason that matters most (the first).
-        let shown = if compact { explanation.items.get(..1).unwrap_or_default() } else { &explanation.items[..] };
-        self.reasons(shown);
+        let shown = if options.compact { explanation.items.get(..1).unwrap_or_default() } else { &explanation.items[..] };
+        self.reasons(shown, catalogue);
+        for notice in &explanation.notices {
+            if let Some(paragraph) = self.element("p", "notice", Some(notice)) {
+                let _ = paragraph.set_attribute("part", "notice");
+                let _ = self.body.append_child(&paragraph);
+            }
+        }
         let Some(list) = self.element("ul", "remedies", None) else { return };
         let _ = list.set_attribute("part", "remedies");
+        let _ = list.set_attribute("aria-label", &catalogue.ui("remedies_label"));
         let mut retryable = false;
         for (remedy, sentence) in tier.remedies.iter().zip(&explanation.remedies) {
             let Some(item) = self.element("li", "", None) else { continue };
             match &remedy.url {
-                Some(url) => {
+                Some(url) if remedy.action == Action::VerifyIdentity && options.same_tab_verification => {
                     if let Some(link) = self.element("a", "remedy", Some(sentence)) {
                         let _ = link.set_attribute("part", "remedy link");
-                        let _ = link.set_attribute("href", url);
-                        let _ = link.set_attribute("rel", "noopener noreferrer");
-                        let _ = link.set_attribute("target", "_blank");
+                        let _ = link.set_attribute("href", &with_return(url));
+                        let _ = item.append_child(&link);
+                    }
+                }
+                Some(url) => {
+                    if let Some(link) = self.new_tab_link(sentence, url, catalogue) {
                         let _ = item.append_child(&link);
                     }
                 }
@@ -218,10 +343,24 @@ impl View {
             );
             let _ = list.append_child(&item);
         }
-        if !tier.remedies.is_empty() {
+        if options.reload_instead {
+            if let Some(item) = self.element("li", "", Some(&catalogue.ui("reload_needed"))) {
+                let _ = list.append_child(&item);
+            }
+        }
+        if list.child_element_count() > 0 {
             let _ = self.body.append_child(&list);
         }
-        if retryable {
+        if options.reload_instead {
+            if let Some(button) = self.button(&catalogue.ui("reload"), "reload") {
+                listeners.push(Listener::new(&button, "click", |_| {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().reload();
+                    }
+                }));
+                let _ = self.body.append_child(&button);
+            }
+        } else if retryable {
             if let Some(button) = self.button(&catalogue.ui("retry"), "retry") {
                 let retry = retry.clone();
                 listeners.push(Listener::new(&button, "click", move |_| retry()));
@@ -254,56 +393,97 @@ impl View {
         let _ = self.body.append_child(&list);
     }
 
-    /// What a replay shows, in words: a support code is what the user's browser reported, and
-    /// the decision shown is re-derived under this site's rules, or the reported one when there
-    /// were none to check it with. When the rules changed, what was reported is listed too.
-    fn replay_note(&self, report: &Report, catalogue: &Catalogue) {
-        let Some(replay) = &report.replay else { return };
-        let mut texts = vec![catalogue.ui("replayed")];
-        if replay.policy_changed {
-            texts.push(catalogue.ui("policy_changed"));
-        } else if !replay.rederived {
-            texts.push(catalogue.ui("not_rederived"));
-        }
-        for text in texts {
-            if let Some(note) = self.element("p", "note", Some(&text)) {
-                let _ = note.set_attribute("part", "note");
-                let _ = self.body.append_child(&note);
-            }
-        }
-        if !replay.policy_changed {
-            return;
-        }
-        let Some(list) = self.element("ul", "tiers reported", None) else { return };
-        let _ = list.set_attribute("part", "tiers");
-        let _ = list.set_attribute("aria-label", &catalogue.ui("reported_heading"));
-        if let Some(heading) = self.element("p", "note", Some(&catalogue.ui("reported_heading"))) {
-            let _ = heading.set_attribute("part", "note");
+    /// A subheading of the replay view.
+    fn subheading(&self, text: &str) {
+        if let Some(heading) = self.element("h3", "subheading", Some(text)) {
+            let _ = heading.set_attribute("part", "subheading");
             let _ = self.body.append_child(&heading);
         }
-        for tier in &replay.reported {
-            if let Some(item) = self.element("li", "", Some(&tier.explanation.headline)) {
-                let _ = item.set_attribute("data-tier", &tier.id);
-                let _ = item.set_attribute("data-outcome", tier.outcome.as_str());
-                let _ = list.append_child(&item);
-            }
-        }
-        let _ = self.body.append_child(&list);
     }
 
-    /// The support code behind a disclosure: first what it holds, then the code and a copy
-    /// button, so the user sees what they are about to hand over.
-    fn support_section(&self, report: &Report, catalogue: &Catalogue, listeners: &mut Vec<Listener>) {
-        let Some(details) = self.element("details", "support", None) else { return };
-        let _ = details.set_attribute("part", "support");
-        if let Some(summary) = self.element("summary", "", Some(&catalogue.ui("support_code"))) {
-            let _ = details.append_child(&summary);
+    fn note(&self, text: &str) {
+        if let Some(note) = self.element("p", "note", Some(text)) {
+            let _ = note.set_attribute("part", "note");
+            let _ = self.body.append_child(&note);
         }
-        if let Some(intro) = self.element("p", "", Some(&catalogue.ui("support_code_holds"))) {
-            let _ = details.append_child(&intro);
+    }
+
+    /// One tier as text only (a replay is read-only: no buttons, no links to follow).
+    fn tier_text(&self, tier: &TierReport, catalogue: &Catalogue) {
+        let Some(item) = self.element("div", &format!("tier {}", tier.outcome.as_str()), None) else { return };
+        let _ = item.set_attribute("data-tier", &tier.id);
+        let _ = item.set_attribute("data-outcome", tier.outcome.as_str());
+        if let Some(headline) = self.element("p", "tier-headline", Some(&tier.explanation.headline)) {
+            let _ = item.append_child(&headline);
         }
+        for (class, sentences) in [("reasons", &tier.explanation.items), ("remedies", &tier.explanation.remedies)] {
+            if sentences.is_empty() {
+                continue;
+            }
+            if let Some(list) = self.element("ul", class, None) {
+                let _ = list.set_attribute("part", class);
+                let _ = list.set_attribute("aria-label", &catalogue.ui(&format!("{class}_label")));
+                for sentence in sentences {
+                    if let Some(entry) = self.element("li", "", Some(sentence)) {
+                        let _ = list.append_child(&entry);
+                    }
+                }
+                let _ = item.append_child(&list);
+            }
+        }
+        let _ = self.body.append_child(&item);
+    }
+
+    /// A support code's replay, for the support agent, read-only: what the user saw (as their
+    /// browser reported it) first, then the decision under today's rules and what changed,
+    /// then the code's facts in words. The code shown is the one pasted, never a new one.
+    fn replay_view(&self, report: &Report, catalogue: &Catalogue) {
+        let Some(replay) = &report.replay else { return };
+        self.note(&catalogue.ui("replay_read_only"));
+        self.subheading(&catalogue.ui("replay_saw"));
+        for tier in &replay.reported {
+            self.tier_text(tier, catalogue);
+        }
+        if replay.rederived {
+            self.subheading(&catalogue.ui("replay_today"));
+            for tier in &report.tiers {
+                self.tier_text(tier, catalogue);
+            }
+            let mut changes = Vec::new();
+            if replay.policy_changed {
+                changes.push(
+                    catalogue
+                        .ui("replay_rules_changed")
+                        .replace("{then}", &replay.recorded_policy_version)
+                        .replace("{now}", report.policy_version.as_deref().unwrap_or("?")),
+                );
+            }
+            for tier in &report.tiers {
+                let Some(before) = replay.reported.iter().find(|reported| reported.id == tier.id) else { continue };
+                if before.outcome != tier.outcome {
+                    changes.push(
+                        catalogue
+                            .ui("replay_tier_changed")
+                            .replace("{tier}", &tier.label)
+                            .replace("{before}", &before.explanation.headline)
+                            .replace("{after}", &tier.explanation.headline),
+                    );
+                }
+            }
+            if changes.len() <= usize::from(replay.policy_changed) {
+                changes.push(catalogue.ui("replay_same"));
+            }
+            for change in changes {
+                self.note(&change);
+            }
+        } else {
+            self.note(&catalogue.ui("replay_not_rederived"));
+        }
+        let Ok(record) = support::decode(&report.support_code) else { return };
         if let Some(list) = self.element("ul", "facts", None) {
-            for fact in facts(report, catalogue) {
+            let _ = list.set_attribute("part", "facts");
+            let _ = list.set_attribute("aria-label", &catalogue.ui("support_code"));
+            for fact in record::facts(&record, catalogue.lang()) {
                 if let Some(item) = self.element("li", "", None) {
                     if let Some(value) = self.element("bdi", "", Some(&fact)) {
                         let _ = item.append_child(&value);
@@ -311,16 +491,63 @@ impl View {
                     let _ = list.append_child(&item);
                 }
             }
-            let _ = details.append_child(&list);
+            let _ = self.body.append_child(&list);
         }
-        if let Some(code) = self.element("code", "code", Some(&report.support_code)) {
-            let _ = code.set_attribute("part", "code");
-            let _ = details.append_child(&code);
+    }
+
+    /// The support code behind a disclosure: first what it holds, then the code and a copy
+    /// button, so the user sees what they are about to hand over.
+    fn code_disclosure(
+        &self,
+        code: &str,
+        reference: Option<&str>,
+        facts: &[String],
+        catalogue: &Catalogue,
+        listeners: &mut Vec<Listener>,
+    ) {
+        let Some(details) = self.element("details", "support", None) else { return };
+        let _ = details.set_attribute("part", "support");
+        let summary = match reference {
+            // Isolated, so a right-to-left page keeps "7F3A-91C2" in its order.
+            Some(reference) => {
+                format!("{} · {} \u{2068}{reference}\u{2069}", catalogue.ui("support_code"), catalogue.ui("problem_code"))
+            }
+            None => catalogue.ui("support_code"),
+        };
+        if let Some(summary) = self.element("summary", "", Some(&summary)) {
+            let _ = summary.set_attribute("part", "support-summary");
+            let _ = details.append_child(&summary);
+        }
+        if !facts.is_empty() {
+            if let Some(intro) = self.element("p", "", Some(&catalogue.ui("support_code_holds"))) {
+                let _ = details.append_child(&intro);
+            }
+            if let Some(list) = self.element("ul", "facts", None) {
+                let _ = list.set_attribute("aria-label", &catalogue.ui("support_code"));
+                for fact in facts {
+                    if let Some(item) = self.element("li", "", None) {
+                        // Each line in its own isolate, so a version or a date keeps its order
+                        // in a right-to-left page.
+                        if let Some(value) = self.element("bdi", "", Some(fact)) {
+                            let _ = item.append_child(&value);
+                        }
+                        let _ = list.append_child(&item);
+                    }
+                }
+                let _ = details.append_child(&list);
+            }
+            if let Some(never) = self.element("p", "", Some(&catalogue.ui("support_code_never"))) {
+                let _ = details.append_child(&never);
+            }
+        }
+        if let Some(element) = self.element("code", "code", Some(code)) {
+            let _ = element.set_attribute("part", "code");
+            let _ = details.append_child(&element);
         }
         let status = self.element("span", "copy-status", None);
         if let (Some(button), Some(status)) = (self.button(&catalogue.ui("copy"), "copy"), status) {
             let _ = status.set_attribute("role", "status");
-            let code = report.support_code.clone();
+            let code = code.to_owned();
             let copied = catalogue.ui("copied");
             let failed = catalogue.ui("copy_failed");
             let status_node = status.clone();
@@ -348,77 +575,41 @@ fn copy(text: &str, status: Element, copied: String, failed: String) {
     });
 }
 
-/// What a support code holds, line by line, from the code itself; should it not decode, from
-/// the report it was made with (the same tokens, clock and outcomes), so the user still sees
-/// what they would hand over.
-fn facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
-    let Ok(record) = support::decode(&report.support_code) else { return report_facts(report, catalogue) };
-    let mut lines = vec![
-        format!(
-            "{}: {} · {}: {}",
-            catalogue.ui("fact_widget"),
-            record.widget_version,
-            catalogue.ui("fact_policy"),
-            record.policy_version
-        ),
-        format!("{}: {}", catalogue.ui("fact_time"), time::iso8601(record.now)),
-    ];
-    for token in &record.tokens {
-        let kind = token.summary.kind.map_or_else(|| "?".to_owned(), |kind| catalogue.value("kind", kind.as_str()));
-        let status = token.code.map_or("accepted", Code::as_str);
-        lines.push(format!("{kind} · {} · {status}", token.summary.iss.as_deref().unwrap_or("?")));
+/// What the live region says: the headline and, when the user cannot use the tier asked
+/// about, which models they can use, so a screen-reader user hears it too.
+fn status_text(report: &Report, catalogue: &Catalogue) -> String {
+    let headline = &report.explanation.headline;
+    if report.outcome.as_str() == "granted" {
+        return headline.clone();
     }
-    if let Ok(identity) = &record.evidence.identity {
-        lines.push(format!(
-            "{}: {} · IAL {} · {}",
-            catalogue.value("kind", "identity"),
-            identity.us_person.as_str(),
-            identity.ial,
-            time::iso_date(support::proofing_day(identity))
-        ));
+    let available: Vec<&str> = report
+        .tiers
+        .iter()
+        .filter(|tier| tier.id != report.tier && tier.outcome.as_str() == "granted")
+        .map(|tier| tier.label.as_str())
+        .collect();
+    if available.is_empty() {
+        return headline.clone();
     }
-    if let Ok(location) = &record.evidence.location {
-        let region = location.region.as_ref().map(|r| format!(" {}", r.as_str())).unwrap_or_default();
-        lines.push(format!(
-            "{}: {}{region} · {}",
-            catalogue.value("kind", "location"),
-            location.country,
-            location.anonymizer.as_str()
-        ));
-    }
-    if let Ok(organization) = &record.evidence.organization {
-        let authorizations: Vec<String> =
-            organization.authorizations.iter().map(|a| format!("{} ({})", a.kind, a.tiers.join(", "))).collect();
-        lines.push(format!(
-            "{}: {} · restricted_party={} · {}",
-            catalogue.value("kind", "organization"),
-            organization.entity.as_str(),
-            organization.restricted_party,
-            authorizations.join("; ")
-        ));
-    }
-    lines.push(catalogue.ui("support_code_never"));
-    lines
+    let tiers = catalogue.list(&available);
+    format!("{headline} {}", catalogue.ui("available_instead").replace("{tiers}", &tiers))
 }
 
-/// The support code's facts as the report states them: versions, clock, tokens, outcomes.
-fn report_facts(report: &Report, catalogue: &Catalogue) -> Vec<String> {
-    let mut lines = vec![
-        format!(
-            "{}: {} · {}: {}",
-            catalogue.ui("fact_widget"),
-            crate::core::check::VERSION,
-            catalogue.ui("fact_policy"),
-            report.policy_version.as_deref().unwrap_or("?")
-        ),
-        format!("{}: {}", catalogue.ui("fact_time"), time::iso8601(report.clock.now)),
-    ];
-    for token in &report.tokens {
-        let kind = token.summary.kind.map_or_else(|| "?".to_owned(), |kind| catalogue.value("kind", kind.as_str()));
-        let status = token.code.map_or("accepted", Code::as_str);
-        lines.push(format!("{kind} · {} · {status}", token.summary.iss.as_deref().unwrap_or("?")));
+/// Sets an element's text only when it differs, so an unchanged live region stays silent.
+fn set_text(element: &Element, text: &str) {
+    if element.text_content().as_deref() != Some(text) {
+        element.set_text_content(Some(text));
     }
-    lines.extend(report.tiers.iter().map(|tier| format!("{}: {}", tier.label, tier.outcome.as_str())));
-    lines.push(catalogue.ui("support_code_never"));
-    lines
+}
+
+/// The verification link with where to come back to: the page itself (the identity provider
+/// returns the token in the URL fragment, which the element reads).
+fn with_return(url: &str) -> String {
+    let Some(here) = web_sys::window().and_then(|window| window.location().href().ok()) else {
+        return url.to_owned();
+    };
+    let here = here.split('#').next().unwrap_or(&here).to_owned();
+    let encoded: String = js_sys::encode_uri_component(&here).into();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}return={encoded}")
 }

@@ -237,8 +237,12 @@ async fn add_token_moves_the_decision_and_support_code_is_available() {
     // The support code sits behind a disclosure that first lists what it holds.
     let details = find(&element, "details[part=support]").unwrap();
     let facts = details.query_selector(".facts").unwrap().unwrap().text_content().unwrap();
-    assert!(facts.contains("https://idv.example.com") && facts.contains("citizen"), "{facts}");
+    assert!(facts.contains("idv.example.com") && facts.contains("Identity: a US citizen, verified on"), "{facts}");
+    assert!(facts.contains("Location: the United States, direct connection"), "facts in words: {facts}");
     assert!(!facts.contains(SUBJECT));
+    for raw in ["restricted_party", "us_entity", "citizen ·", "TOKEN_", "IAL"] {
+        assert!(!facts.contains(raw), "no raw value {raw:?} in {facts}");
+    }
     assert_eq!(details.query_selector("code").unwrap().unwrap().text_content().unwrap(), code);
     element.remove();
 }
@@ -537,10 +541,19 @@ async fn replay_shows_what_the_user_saw_read_only() {
         find(&console, "[role=status]").unwrap().text_content(),
         find(&user, "[role=status]").unwrap().text_content()
     );
-    // A damaged code: a clear error, not a decision.
+    // Read-only, for the agent: what the user saw comes first, nothing to click that would
+    // check again, and no new code under "give this code to support".
+    let text = shadow_text(&console);
+    assert!(find(&console, "button.retry").is_none() && find(&console, "details[part=support]").is_none(), "{text}");
+    let first_heading = find(&console, "h3").and_then(|heading| heading.text_content());
+    assert_eq!(first_heading.as_deref(), Some("Lo que vio el usuario"), "{text}");
+    // A damaged code: a clear error for the agent, not a decision, not the user's words.
     let error = next_event(&console, "access-check:error");
     call(&console, "replay", &"AC1-damaged".into());
     assert_eq!(text_at(&error.await.unwrap(), &["code"]), "SUPPORT_CODE_INVALID");
+    let said = find(&console, "[role=status]").unwrap().text_content().unwrap_or_default();
+    assert!(!said.contains("Ask for it to be copied again"), "{said}");
+    assert!(find(&console, ".container.error").is_some());
     user.remove();
     console.remove();
 }
@@ -901,7 +914,14 @@ async fn a_failing_attestation_endpoint_is_a_site_problem_with_a_retry() {
     assert!(find(&element, "button.retry").is_some(), "a retry button");
     let support = find(&element, "a.remedy").expect("the site's support link");
     assert_eq!(support.get_attribute("href").as_deref(), Some("https://playground.example.com/support"));
-    assert_eq!(support.text_content().as_deref(), Some("If this keeps happening, contact support."));
+    assert_eq!(
+        support.text_content().as_deref(),
+        Some("If this keeps happening, contact support. (opens in a new tab)"),
+        "the link says it opens a new tab"
+    );
+    let code = find(&element, "details[part=support] code").expect("a support code for the problem");
+    let code = code.text_content().unwrap_or_default();
+    assert!(code.starts_with("AC1-"), "{code}");
     assert!(!shadow_text(&element).contains("Verify your identity"), "not the user's fault");
     assert!(get(&element, &["report"]).is_null(), "no decision was made");
     element.remove();

@@ -141,9 +141,18 @@ describe('playground', () => {
     assert.deepEqual(replayed.tiers.map((t) => t.explanation), seen.tiers.map((t) => t.explanation));
     assert.equal(replayed.replay.policy_changed, false);
     assert.equal(await console.locator('#replay-slot access-check p.headline').textContent(), shown);
+    // Pasted from an e-mail, wrapped and quoted: the same replay.
+    await console.fill('#support-code', `> ${code.slice(0, 40)}
+> ${code.slice(40)}`);
+    await console.click('#replay-button');
+    await console.waitForFunction(() => document.querySelector('#replay-slot access-check')?.report?.replay);
+    assert.deepEqual(await console.evaluate(() => document.querySelector('#replay-slot access-check').report.explanation),
+      seen.explanation);
+    // A damaged code is explained to the agent in the widget, not in the user's words.
     await console.fill('#support-code', 'AC1-damaged');
     await console.click('#replay-button');
-    await console.waitForFunction(() => document.getElementById('replay-error').textContent);
+    await console.waitForFunction(() => /damaged/.test(document.querySelector('#replay-slot access-check')
+      ?.shadowRoot.querySelector('[role=status]')?.textContent ?? ''));
     await console.screenshot({ path: `${ARTIFACTS}/support-replay.png` });
     await page.context().close();
     await console.context().close();
@@ -206,8 +215,15 @@ describe('playground', () => {
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'persona');
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'A', 'the support console link');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'lang', 'the language switcher');
     await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName), 'A', 'the support console link');
+    // The widget comes before the models it gates: its controls first, then the models.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.tagName.toLowerCase()), 'access-check');
+    for (let i = 0; i < 10 && await page.evaluate(() => document.activeElement.name) !== 'model'; i++) {
+      await page.keyboard.press('Tab');
+    }
     assert.equal(await page.evaluate(() => document.activeElement.name), 'model');
     await page.keyboard.press('ArrowDown');
     const model = await page.evaluate(() => document.activeElement.value);
@@ -217,10 +233,6 @@ describe('playground', () => {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('server-answer').dataset.status);
     assert.match(await page.textContent('#server-answer'), new RegExp(`HTTP 200.*${model}`));
-    // On into the widget: its controls are reachable and show focus.
-    await page.keyboard.press('Tab');
-    const inWidget = await page.evaluate(() => document.activeElement.tagName.toLowerCase());
-    assert.equal(inWidget, 'access-check');
     await page.screenshot({ path: `${ARTIFACTS}/playground-keyboard.png` });
     await page.context().close();
   });
@@ -375,6 +387,128 @@ describe('the package loader', () => {
     assert.deepEqual(uncaught, []);
     await context.close();
   });
+});
+
+/** The playground's widget, its shadow text and its report, once it has decided for `persona`. */
+async function playgroundWidget(page, persona) {
+  await page.waitForFunction((n) => !document.body.dataset.pending && document.body.dataset.persona === n &&
+    document.querySelector('#widget-slot access-check')?.report, persona, { timeout: 20000 });
+  return page.evaluate(() => {
+    const element = document.querySelector('#widget-slot access-check');
+    return { report: element.report, text: element.shadowRoot.textContent };
+  });
+}
+
+/** Follows the widget's "Verify …" link to the demo identity provider and back, as `status`. */
+async function verifyAs(page, status) {
+  const link = page.locator('#widget-slot access-check a.remedy', { hasText: /Verify/ });
+  assert.equal(await link.getAttribute('target'), null, 'the identity check leads away and back in this tab');
+  await Promise.all([page.waitForURL(/\/verify\.html\?return=/), link.click()]);
+  await page.check(`input[name=status][value="${status}"]`);
+  await Promise.all([page.waitForURL((url) => url.pathname === '/'), page.click('#verify-form button[type=submit]')]);
+}
+
+describe('journeys', () => {
+  test('nobody verified yet → "Verify your identity" → the identity provider → back → granted', async () => {
+    const page = await open('/?persona=nobody');
+    const before = await playgroundWidget(page, 'nobody');
+    const frontier = before.report.tiers.find((t) => t.id === 'frontier');
+    assert.equal(frontier.outcome, 'action_required');
+    // Either/or: verifying leads; the organization is the alternative, not a second step.
+    assert.match(frontier.explanation.remedies[0], /^Verify that you are a US person/);
+    assert.match(frontier.explanation.remedies.at(-1), /^If you are not a US person, ask your organization/);
+    assert.ok(!frontier.explanation.items.some((item) => /organization/.test(item)), frontier.explanation.items.join(' | '));
+    assert.match(before.text, /You can use Standard models\./, 'what is available, in the live region too');
+    await verifyAs(page, 'citizen');
+    const after = await playgroundWidget(page, 'nobody');
+    assert.equal(after.report.tiers.find((t) => t.id === 'frontier').outcome, 'granted', after.text);
+    assert.equal(new URL(page.url()).hash, '', 'the token left the address bar at once');
+    const enabled = await page.$$eval('#model-picker input[data-tier="frontier"]', (inputs) => inputs.every((i) => !i.disabled));
+    assert.ok(enabled, 'frontier models can be picked now');
+    await page.screenshot({ path: `${ARTIFACTS}/journey-verified-citizen.png` });
+    await page.context().close();
+  });
+
+  test('a foreign national who verifies is still blocked, and is sent to their organization', async () => {
+    const page = await open('/?persona=nobody');
+    await playgroundWidget(page, 'nobody');
+    await verifyAs(page, 'none');
+    const { report, text } = await playgroundWidget(page, 'nobody');
+    const frontier = report.tiers.find((t) => t.id === 'frontier');
+    // Not a US person: only an export authorization from the organization can grant access.
+    assert.notEqual(frontier.outcome, 'granted', text);
+    assert.equal(frontier.remedies[0]?.action, 'contact_organization', JSON.stringify(frontier.remedies));
+    assert.ok(!frontier.remedies.some((r) => r.action === 'verify_identity'), 'verifying again would not help');
+    assert.match(text, /not a US person/);
+    assert.match(text, /organization's administrator about an export authorization/);
+    await page.screenshot({ path: `${ARTIFACTS}/journey-verified-foreign-national.png` });
+    await page.context().close();
+  });
+
+  test('coming back to the page checks again, showing it; "Check again" that changes nothing says so and keeps focus', async () => {
+    const page = await open('/?persona=vpn');
+    const locationFetches = [];
+    page.on('request', (request) => { if (request.url().includes('/demo/location')) locationFetches.push(request.url()); });
+    const { text } = await playgroundWidget(page, 'vpn');
+    assert.match(text, /Turn off your VPN, then check again\./, 'the anonymizer is named');
+    const status = () => page.$eval('#widget-slot access-check', (e) => e.shadowRoot.querySelector('[role=status]').textContent);
+    const said = await status();
+    // The page is shown again (another tab, a woken laptop): the endpoint is asked again.
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await page.waitForFunction(() => document.querySelector('#widget-slot access-check').shadowRoot.querySelector('[part~=unchanged]'),
+      null, { timeout: 20000 });
+    assert.ok(locationFetches.length >= 1, 'the location was fetched again');
+    assert.equal(await status(), said, 'the live region is not written again when nothing changed');
+    // "Check again" from the keyboard: the same decision, said visibly; focus stays on the button.
+    await page.locator('#widget-slot access-check button.retry').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => {
+      const root = document.querySelector('#widget-slot access-check').shadowRoot;
+      return !root.querySelector('[aria-busy=true]') && root.querySelector('[part~=unchanged]');
+    }, null, { timeout: 20000 });
+    const focused = await page.$eval('#widget-slot access-check', (e) => e.shadowRoot.activeElement?.getAttribute('part'));
+    assert.equal(focused, 'button retry');
+    assert.equal(await status(), said);
+    await page.context().close();
+  });
+
+  test('the widget comes before the models it gates, and describes them', async () => {
+    const page = await open('/?persona=h1b');
+    await playgroundWidget(page, 'h1b');
+    const order = await page.evaluate(() => {
+      const widget = document.querySelector('#widget-slot');
+      const picker = document.querySelector('#model-picker');
+      return widget.compareDocumentPosition(picker) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    assert.ok(order, 'the widget is first in reading and tab order');
+    const described = await page.$$eval('#model-picker input', (inputs) => inputs.map((i) => i.getAttribute('aria-describedby')));
+    assert.ok(described.every((id) => id === 'access-widget'), JSON.stringify(described));
+    assert.equal(await page.$eval('#access-widget', (e) => e.localName), 'access-check', 'described by the widget');
+    const box = await page.evaluate(() => {
+      const w = document.querySelector('#widget-slot').getBoundingClientRect();
+      const m = document.querySelector('#model-picker').getBoundingClientRect();
+      return { widgetTop: w.top, pickerTop: m.top };
+    });
+    await page.setViewportSize({ width: 360, height: 800 });
+    const narrow = await page.evaluate(() => document.querySelector('#widget-slot').getBoundingClientRect().bottom <=
+      document.querySelector('#model-picker').getBoundingClientRect().top);
+    assert.ok(narrow, `on a narrow screen the widget is above the models (${JSON.stringify(box)})`);
+    await page.context().close();
+  });
+
+  for (const path of ['/', '/support.html', '/verify.html', '/gallery.html']) {
+    test(`no horizontal overflow at 320 px on ${path}`, async () => {
+      const context = await browser.newContext({ viewport: { width: 320, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`${origin}${path}`);
+      await page.waitForLoadState('networkidle');
+      await page.waitForFunction(() => [...document.querySelectorAll('access-check')].every((e) => e.report || e.shadowRoot?.querySelector('.error')),
+        null, { timeout: 30000 });
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 320, `${path} is ${width} px wide at 320 px`);
+      await context.close();
+    });
+  }
 });
 
 describe('both pages', () => {

@@ -190,7 +190,49 @@ impl Catalogue {
         template.replace("{n}", &count.to_string())
     }
 
-    pub fn list_separator(&self) -> String {
-        self.text("values", "list.separator").unwrap_or_else(|| ", ".to_owned())
+    /// Every text of the catalogue as (`section.key`, text), for the completeness tests.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let Json::Object(sections) = &self.json else { return Vec::new() };
+        let mut out = Vec::new();
+        for (section, texts) in sections {
+            match texts {
+                Json::Object(texts) => out.extend(
+                    texts.iter().filter_map(|(key, text)| Some((format!("{section}.{key}"), text.as_str()?.to_owned()))),
+                ),
+                Json::String(text) => out.push((section.clone(), text.clone())),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// `values.KEY` of this catalogue, else English's.
+    pub fn text_value(&self, key: &str) -> Option<String> {
+        self.text("values", key).or_else(|| Catalogue::english().and_then(|english| english.text("values", key)))
+    }
+
+    /// The words for a claim value if this catalogue itself has them.
+    pub fn own_value(&self, param: &str, value: &str) -> Option<String> {
+        self.text("values", &format!("{param}.{value}"))
+    }
+
+    /// The words for a claim value if this catalogue (or English) has them.
+    pub fn known_value(&self, param: &str, value: &str) -> Option<String> {
+        let key = format!("{param}.{value}");
+        self.text("values", &key).or_else(|| Catalogue::english().and_then(|english| english.text("values", &key)))
+    }
+
+    /// "a, b and c": `list.separator` between all but the last two, `list.and` for those.
+    pub fn list(&self, items: &[&str]) -> String {
+        let separator = self.text("values", "list.separator").unwrap_or_else(|| ", ".to_owned());
+        match items {
+            [] => String::new(),
+            [only] => (*only).to_owned(),
+            [init @ .., last] => {
+                let first = init.join(&separator);
+                let template = self.text("values", "list.and").unwrap_or_else(|| "{first}, {last}".to_owned());
+                template.replace("{first}", &first).replace("{last}", last)
+            }
+        }
     }
 }

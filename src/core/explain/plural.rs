@@ -1,11 +1,16 @@
 //! Plural categories (CLDR's rules for the cardinal numbers of the shipped languages) and
 //! durations in natural units, for sentences such as "about 3 hours ahead".
 
-/// The CLDR plural category of `n` in `lang`: `one`/`other` for English and Spanish; Arabic has
-/// `zero`, `one`, `two`, `few` (3–10), `many` (11–99) and `other` (by the last two digits).
-/// Languages without a rule here use English's.
+/// The CLDR plural category of whole number `n` in `lang`: `one` for 1 and `other` in English,
+/// German and Spanish; `one` for 0 and 1 in French, Portuguese, Hindi and Persian; only `other`
+/// in Chinese, Japanese and Korean; Arabic has `zero`, `one`, `two`, `few` (3–10), `many`
+/// (11–99) and `other` (by the last two digits). (CLDR's `many` for millions in French,
+/// Spanish and Portuguese is never reached by a duration.) Other languages use English's.
 pub fn category(lang: &str, n: u64) -> &'static str {
     match lang.split(['-', '_']).next().unwrap_or_default() {
+        "zh" | "ja" | "ko" => "other",
+        "fr" | "pt" | "hi" | "fa" if n <= 1 => "one",
+        "fr" | "pt" | "hi" | "fa" => "other",
         "ar" => match (n, n % 100) {
             (0, _) => "zero",
             (1, _) => "one",
@@ -44,6 +49,8 @@ mod tests {
             [0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111].iter().map(|n| category("ar", *n)).collect();
         assert_eq!(arabic, ["zero", "one", "two", "few", "few", "many", "many", "other", "other", "few", "many"]);
         assert_eq!([category("en", 1), category("en", 0), category("es-MX", 2)], ["one", "other", "other"]);
+        assert_eq!([category("fr", 0), category("pt-BR", 1), category("hi", 2), category("fa", 0)], ["one", "one", "other", "one"]);
+        assert_eq!([category("ja", 1), category("zh", 0), category("ko", 2), category("de", 0)], ["other"; 4]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 pub mod evaluate;
 pub mod keys;
-mod requirement;
+pub mod requirement;
 
 pub use requirement::{IdentityTest, LocationTest, OrganizationTest, Requirement};
 

@@ -306,17 +306,30 @@ impl VerifiedAttestation {
     ///
     /// # Errors
     /// `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID` (with `clock_suspect` when no server time is
-    /// known and `iat` is in the future), `TOKEN_TOO_OLD`.
+    /// known and `iat` is in the future, or a short-lived token is long past its end),
+    /// `TOKEN_TOO_OLD`.
     #[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
     pub fn check_time(&self, clock: Clock) -> Result<(), Rejection> {
         check_time(self.iat, self.exp, self.nbf, self.max_age, clock).map_err(|code| {
-            let suspect = code == Code::TokenNotYetValid
-                && !clock.server_time_known
-                && self.iat > clock.now.saturating_add(clock.leeway);
+            let suspect = !clock.server_time_known
+                && match code {
+                    Code::TokenNotYetValid => self.iat > clock.now.saturating_add(clock.leeway),
+                    // A token meant to be renewed every few minutes that looks hours past its
+                    // end was most likely issued moments ago to a device whose clock is ahead.
+                    Code::TokenExpired => {
+                        self.exp.saturating_sub(self.iat) <= SHORT_LIVED
+                            && clock.now.saturating_sub(self.exp) >= SHORT_LIVED
+                    }
+                    _ => false,
+                };
             Rejection { code, summary: self.summary.clone(), detail: None, clock_suspect: suspect }
         })
     }
 }
+
+/// A token living at most this long (seconds) is one its issuer expects to be renewed (a
+/// location check); one that looks this far past its end points at the device clock.
+const SHORT_LIVED: u64 = 3600;
 
 /// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
 fn check_time(iat: u64, exp: u64, nbf: Option<u64>, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
