@@ -112,13 +112,7 @@ fn policy_and_explanation(c: &mut Criterion) {
     let actions: Vec<_> = tier.remedies.iter().map(|r| r.action).collect();
     c.bench_function("explanation (one tier, English)", |b| {
         b.iter(|| {
-            let facts = TierFacts {
-                id: &tier.id,
-                label: &tier.label,
-                outcome: tier.outcome,
-                reasons: &tier.reasons,
-                actions: &actions,
-            };
+            let facts = TierFacts::plain(&tier.id, &tier.label, tier.outcome, &tier.reasons, &actions);
             explain(black_box(&facts), "en", Some(&policy))
         })
     });

@@ -518,6 +518,12 @@ fn the_support_lookup_shows_the_servers_records_and_flags_disagreements() {
     let Some(access_check::core::json::Json::Array(records)) = result.get("records") else { panic!("{text}") };
     let ids: Vec<&str> = records.iter().map(|r| member(r, "decision_id")).collect();
     assert_eq!(ids, [decision_id(&granted), decision_id(&blocked)]);
+    // Each record in words for the agent: the server's own support code replayed.
+    let headlines: Vec<&str> = records
+        .iter()
+        .map(|r| r.get("explanation").and_then(|e| e.get("headline")).and_then(|h| h.as_str()).unwrap_or(""))
+        .collect();
+    assert!(headlines[0].starts_with("You can use") && headlines[1].starts_with("You can't use"), "{headlines:?}");
     let Some(access_check::core::json::Json::Array(disagreements)) = result.get("disagreements") else { panic!() };
     assert_eq!(disagreements.len(), 1, "{text}");
     assert_eq!(member(&disagreements[0], "decision_id"), decision_id(&granted));

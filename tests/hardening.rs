@@ -394,10 +394,20 @@ fn d08_reasons_under_not_name_what_holds() {
             "not_restricted_party",
             "not on a US government list",
         ),
-        (r#"{"not":{"identity":{"min_ial":2}}}"#, Code::IdentityAssuranceTooLow, "ial", "verified with a thorough check"),
+        (
+            r#"{"not":{"identity":{"min_ial":2}}}"#,
+            Code::IdentityAssuranceTooLow,
+            "ial",
+            "verified with a thorough check",
+        ),
         (r#"{"not":{"location":{"anonymizers":["none"]}}}"#, Code::AnonymizerDetected, "anonymizer", "no intermediary"),
         (r#"{"not":{"identity":{"us_person":["citizen"]}}}"#, Code::NotUsPerson, "us_person", "a US citizen"),
-        (r#"{"not":{"location":{"countries_in":["US"]}}}"#, Code::LocationRestricted, "country", "connecting from the United States"),
+        (
+            r#"{"not":{"location":{"countries_in":["US"]}}}"#,
+            Code::LocationRestricted,
+            "country",
+            "connecting from the United States",
+        ),
     ] {
         let policy = one_tier(&world, require);
         let report = check(&policy, &request(tokens.clone(), NOW));

@@ -17,6 +17,8 @@ document.getElementById('replay-button').addEventListener('click', () => {
   });
 });
 
+const OUTCOME_WORDS = { granted: 'granted', blocked: 'refused', action_required: 'a step needed', error: 'site problem' };
+
 // The server's records of the code's user (POST /api/audit/lookup, with the support token).
 const recordsStatus = document.getElementById('records-status');
 const recordsTable = document.getElementById('records-table');
@@ -32,7 +34,7 @@ document.getElementById('records-button').addEventListener('click', async () => 
     answer = await fetch('/api/audit/lookup', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${document.getElementById('support-token').value.trim()}` },
-      body: JSON.stringify({ support_code: code }),
+      body: JSON.stringify({ support_code: code, lang: lang() }),
     });
   } catch {
     recordsStatus.textContent = 'The server could not be reached.';
@@ -47,8 +49,10 @@ document.getElementById('records-button').addEventListener('click', async () => 
     const row = body.insertRow();
     const shown = browser.get(record.tier) ?? '';
     const differs = shown !== '' && shown !== record.outcome;
-    const cells = [record.time, record.tier, record.outcome, record.reasons.join(', ') || '—',
-      differs ? `${shown} (differs)` : shown, record.decision_id];
+    // In words: the record's own explanation, never raw reason codes.
+    const words = record.explanation ? [record.explanation.headline, ...record.explanation.items].join(' ') : '—';
+    const cells = [record.time, record.tier, OUTCOME_WORDS[record.outcome] ?? record.outcome, words,
+      differs ? `${OUTCOME_WORDS[shown] ?? shown} (differs)` : OUTCOME_WORDS[shown] ?? shown, record.decision_id];
     for (const text of cells) row.insertCell().textContent = text;
     if (differs) row.classList.add('differs');
   }

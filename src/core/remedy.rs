@@ -18,8 +18,10 @@ fn renew(reason: &Reason) -> Option<Action> {
 /// The action for one reason, if the user can do anything about it.
 pub fn action_for(reason: &Reason) -> Option<Action> {
     match reason.code {
-        // A fresh attestation fixes these.
-        Code::TokenMalformed
+        // A fresh attestation fixes these (from the site's own provider, for an untrusted one).
+        Code::IssuerUntrusted
+        | Code::IssuerNotAllowedForKind
+        | Code::TokenMalformed
         | Code::TokenTooLarge
         | Code::SignatureInvalid
         | Code::AudienceMismatch
@@ -46,8 +48,6 @@ pub fn action_for(reason: &Reason) -> Option<Action> {
         Code::TokenTypeUnknown
         | Code::AlgorithmNotAllowed
         | Code::CriticalHeaderUnsupported
-        | Code::IssuerUntrusted
-        | Code::IssuerNotAllowedForKind
         | Code::KeyUnknown
         | Code::NotUsPerson
         | Code::CitizenshipExcluded

@@ -203,7 +203,8 @@ pub struct RecordedError {
 
 /// What copying a code through e-mail or chat adds around or inside it.
 fn is_paste_noise(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '>' | '“' | '”' | '‘' | '’' | '«' | '»' | '\u{200b}' | '\u{feff}')
+    c.is_whitespace()
+        || matches!(c, '"' | '\'' | '`' | '>' | '“' | '”' | '‘' | '’' | '«' | '»' | '\u{200b}' | '\u{feff}')
 }
 
 /// Why a pasted code cannot be used. The message is for the support agent.

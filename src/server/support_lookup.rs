@@ -46,9 +46,9 @@ pub async fn lookup(State(state): State<Arc<AppState>>, headers: HeaderMap, body
     if !authorized(&headers, token) {
         return unauthorized();
     }
-    let code = match super::body_json(&body) {
+    let (code, lang) = match super::body_json(&body) {
         Ok(json) => match json.get("support_code").and_then(Json::as_str) {
-            Some(code) => code.trim().to_owned(),
+            Some(code) => (code.trim().to_owned(), json.get("lang").and_then(Json::as_str).unwrap_or("en").to_owned()),
             None => return super::bad_request("the body needs \"support_code\""),
         },
         Err(message) => return super::bad_request(&message),
@@ -106,7 +106,10 @@ pub async fn lookup(State(state): State<Arc<AppState>>, headers: HeaderMap, body
                 ]));
             }
         }
-        if let Ok(json) = entry.to_json() {
+        if let Ok(mut json) = entry.to_json() {
+            if let Json::Object(members) = &mut json {
+                members.push(("explanation".to_owned(), in_words(&record, &lang)));
+            }
             records.push(json);
         }
     }
@@ -128,4 +131,16 @@ pub async fn lookup(State(state): State<Arc<AppState>>, headers: HeaderMap, body
         ("disagreements", Json::Array(disagreements)),
     ]);
     (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_compact()).into_response()
+}
+
+/// What the server decided, in words for the agent (`{headline, items}` in `lang`): its record's
+/// own support code replayed, so the console never shows raw reason codes. Null if the code
+/// cannot be read (it always can: the server made it).
+fn in_words(record: &Record, lang: &str) -> Json {
+    let Ok(report) = crate::core::check::replay(&record.support_code, None, Some(lang)) else { return Json::Null };
+    let explanation = report.tier(&record.tier).map_or(&report.explanation, |tier| &tier.explanation);
+    object([
+        ("headline", explanation.headline.as_str().into()),
+        ("items", Json::Array(explanation.items.iter().map(|item| item.as_str().into()).collect())),
+    ])
 }

@@ -98,6 +98,25 @@ impl View {
         set_text(&self.status, text);
     }
 
+    /// The decision's live region: the headline, then what is available instead (hidden on
+    /// screen when `listed` below). Written only when its words change.
+    fn announce_decision(&self, headline: &str, available: Option<&str>, listed: bool) {
+        let full = match available {
+            Some(available) => format!("{headline} {available}"),
+            None => headline.to_owned(),
+        };
+        if self.status.text_content().as_deref() == Some(full.as_str()) {
+            return;
+        }
+        self.status.set_text_content(Some(headline));
+        if let Some(available) = available {
+            let class = if listed { "visually-hidden" } else { "available" };
+            if let Some(span) = self.element("span", class, Some(&format!(" {available}"))) {
+                let _ = self.status.append_child(&span);
+            }
+        }
+    }
+
     /// Notes what has focus and which disclosure is open, before the body is rebuilt.
     fn keep(&self) -> Kept {
         let shadow = self.container.get_root_node().dyn_into::<ShadowRoot>().ok();
@@ -247,7 +266,11 @@ impl View {
         self.container.set_class_name(&format!("container {outcome} {layout}"));
         let _ = self.container.set_attribute("data-outcome", outcome);
         let _ = self.container.remove_attribute("aria-busy");
-        self.announce(&status_text(report, catalogue));
+        // What is available is said in the live region; on screen the other tiers' list below
+        // says it already, so there it is for screen readers only.
+        let available = available_text(report, catalogue);
+        let listed = options.per_tier && report.replay.is_none();
+        self.announce_decision(&report.explanation.headline, available.as_deref(), listed);
         self.clear_body();
         if report.replay.is_some() {
             self.replay_view(report, catalogue);
@@ -308,10 +331,13 @@ impl View {
     ) {
         let explanation = &tier.explanation;
         // The compact layout keeps the reason that matters most (the first).
-        let shown = if options.compact { explanation.items.get(..1).unwrap_or_default() } else { &explanation.items[..] };
+        let shown =
+            if options.compact { explanation.items.get(..1).unwrap_or_default() } else { &explanation.items[..] };
         self.reasons(shown, catalogue);
         for notice in &explanation.notices {
-            if let Some(paragraph) = self.element("p", "notice", Some(notice)) {
+            // Notices are about the device clock: it does not change this decision.
+            let notice = format!("{notice} {}", catalogue.ui("notice_clock"));
+            if let Some(paragraph) = self.element("p", "notice", Some(&notice)) {
                 let _ = paragraph.set_attribute("part", "notice");
                 let _ = self.body.append_child(&paragraph);
             }
@@ -510,7 +536,11 @@ impl View {
         let summary = match reference {
             // Isolated, so a right-to-left page keeps "7F3A-91C2" in its order.
             Some(reference) => {
-                format!("{} · {} \u{2068}{reference}\u{2069}", catalogue.ui("support_code"), catalogue.ui("problem_code"))
+                format!(
+                    "{} · {} \u{2068}{reference}\u{2069}",
+                    catalogue.ui("support_code"),
+                    catalogue.ui("problem_code")
+                )
             }
             None => catalogue.ui("support_code"),
         };
@@ -576,11 +606,11 @@ fn copy(text: &str, status: Element, copied: String, failed: String) {
 }
 
 /// What the live region says: the headline and, when the user cannot use the tier asked
-/// about, which models they can use, so a screen-reader user hears it too.
-fn status_text(report: &Report, catalogue: &Catalogue) -> String {
-    let headline = &report.explanation.headline;
+/// about, which models they can use ("You can use Standard models."), so a screen-reader user
+/// hears it too.
+fn available_text(report: &Report, catalogue: &Catalogue) -> Option<String> {
     if report.outcome.as_str() == "granted" {
-        return headline.clone();
+        return None;
     }
     let available: Vec<&str> = report
         .tiers
@@ -589,10 +619,9 @@ fn status_text(report: &Report, catalogue: &Catalogue) -> String {
         .map(|tier| tier.label.as_str())
         .collect();
     if available.is_empty() {
-        return headline.clone();
+        return None;
     }
-    let tiers = catalogue.list(&available);
-    format!("{headline} {}", catalogue.ui("available_instead").replace("{tiers}", &tiers))
+    Some(catalogue.ui("available_instead").replace("{tiers}", &catalogue.list(&available)))
 }
 
 /// Sets an element's text only when it differs, so an unchanged live region stays silent.

@@ -45,8 +45,12 @@ export interface Remedy {
 export interface Explanation {
   lang: string;
   headline: string;
+  /** One sentence per reason a person needs to read, in reading order. */
   items: string[];
+  /** One sentence per remedy, in the order of the tier's `remedies`. */
   remedies: string[];
+  /** Sentences shown beside the decision, not as its reasons (a device clock that is off while access is granted). */
+  notices: string[];
 }
 
 export interface TierReport {

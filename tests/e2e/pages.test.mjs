@@ -118,6 +118,9 @@ describe('playground', () => {
     const clock = await choosePersona(page, 'clock');
     assert.equal(clock.tiers[0].outcome, 'granted', 'server time corrects the fast clock');
     assert.ok(clock.tiers[0].reasons.some((r) => r.code === 'CLOCK_SKEW'));
+    // Said apart from the grant, in natural units, not as a reason for it.
+    assert.deepEqual(clock.tiers[0].explanation.notices, ["Your device's clock is about 3 hours ahead."]);
+    assert.ok(!clock.tiers[0].explanation.items.some((item) => /clock/.test(item)), clock.tiers[0].explanation.items.join(' | '));
     await page.context().close();
   });
 
@@ -141,6 +144,23 @@ describe('playground', () => {
     assert.deepEqual(replayed.tiers.map((t) => t.explanation), seen.tiers.map((t) => t.explanation));
     assert.equal(replayed.replay.policy_changed, false);
     assert.equal(await console.locator('#replay-slot access-check p.headline').textContent(), shown);
+    // For the agent: what the user saw first, read-only, the facts in words and the account
+    // fingerprint to match the caller; no "Check again", no new code to hand over.
+    const view = await console.evaluate(() => {
+      const root = document.querySelector('#replay-slot access-check').shadowRoot;
+      return {
+        headings: [...root.querySelectorAll('h3')].map((h) => h.textContent),
+        buttons: root.querySelectorAll('button').length,
+        codes: root.querySelectorAll('code').length,
+        facts: root.querySelector('.facts')?.textContent ?? '',
+      };
+    });
+    assert.deepEqual(view.headings, ['What the user saw', "Under today's rules"]);
+    assert.equal(view.buttons, 0, 'read-only');
+    assert.equal(view.codes, 0, 'no re-encoded code');
+    assert.match(view.facts, /Account fingerprint: [0-9A-F]{4}-[0-9A-F]{4}/);
+    assert.match(view.facts, /Location: the United States, through a VPN/);
+    assert.doesNotMatch(view.facts, /restricted_party|us_entity|TOKEN_|IAL/);
     // Pasted from an e-mail, wrapped and quoted: the same replay.
     await console.fill('#support-code', `> ${code.slice(0, 40)}
 > ${code.slice(40)}`);

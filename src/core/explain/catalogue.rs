@@ -197,7 +197,9 @@ impl Catalogue {
         for (section, texts) in sections {
             match texts {
                 Json::Object(texts) => out.extend(
-                    texts.iter().filter_map(|(key, text)| Some((format!("{section}.{key}"), text.as_str()?.to_owned()))),
+                    texts
+                        .iter()
+                        .filter_map(|(key, text)| Some((format!("{section}.{key}"), text.as_str()?.to_owned()))),
                 ),
                 Json::String(text) => out.push((section.clone(), text.clone())),
                 _ => {}

@@ -49,10 +49,9 @@ pub fn identity_or_organization(requirement: &Requirement) -> bool {
 /// (tests identity, tests the organization) anywhere under `requirement`.
 fn tested_kinds(requirement: &Requirement) -> (bool, bool) {
     match requirement {
-        Requirement::All(children) | Requirement::Any(children) => children
-            .iter()
-            .map(tested_kinds)
-            .fold((false, false), |(a, b), (c, d)| (a || c, b || d)),
+        Requirement::All(children) | Requirement::Any(children) => {
+            children.iter().map(tested_kinds).fold((false, false), |(a, b), (c, d)| (a || c, b || d))
+        }
         Requirement::Not(child) => tested_kinds(child),
         Requirement::Identity(_) => (true, false),
         Requirement::Organization(_) => (false, true),
@@ -133,10 +132,12 @@ pub fn frame(reasons: &[Reason], outcome: Outcome, either: bool) -> Framed {
     // branch worth offering ("if you are not a US person, …"); a known US person who must
     // verify again is not sent to their organization.
     let status_unknown = rest.iter().any(|reason| identity_unknown(reason));
-    framed.alternative = identity_can_succeed && status_unknown && rest.iter().any(|reason| organization_pending(reason));
+    framed.alternative =
+        identity_can_succeed && status_unknown && rest.iter().any(|reason| organization_pending(reason));
     let mut alternatives = Vec::new();
     for reason in rest {
-        if identity_can_succeed && (organization_ruled_out(reason) || (organization_pending(reason) && !status_unknown)) {
+        if identity_can_succeed && (organization_ruled_out(reason) || (organization_pending(reason) && !status_unknown))
+        {
             continue;
         }
         if identity_can_succeed && organization_pending(reason) {
@@ -191,7 +192,8 @@ mod tests {
 
     #[test]
     fn a_foreign_national_hears_about_the_organization_as_the_way_in() {
-        let reasons = [Reason::new(Code::NotUsPerson).text("us_person", "none"), Reason::new(Code::AuthorizationMissing)];
+        let reasons =
+            [Reason::new(Code::NotUsPerson).text("us_person", "none"), Reason::new(Code::AuthorizationMissing)];
         let framed = frame(&reasons, Outcome::Blocked, true);
         assert_eq!(codes(&framed.items), ["NOT_US_PERSON", "AUTHORIZATION_MISSING"]);
         assert!(!framed.alternative);
@@ -227,7 +229,8 @@ mod tests {
             Policy::from_json(&json).ok().and_then(|policy| policy.tiers.into_iter().next().map(|tier| tier.require))
         };
         let either = r#"{"all":[{"any":[{"identity":{"us_person":["citizen"]}},{"organization":{"authorization_for_tier":true}}]},{"location":{"countries_not_in":["IR"]}}]}"#;
-        let both = r#"{"all":[{"identity":{"us_person":["citizen"]}},{"organization":{"authorization_for_tier":true}}]}"#;
+        let both =
+            r#"{"all":[{"identity":{"us_person":["citizen"]}},{"organization":{"authorization_for_tier":true}}]}"#;
         assert_eq!(policy(either).map(|r| identity_or_organization(&r)), Some(true));
         assert_eq!(policy(both).map(|r| identity_or_organization(&r)), Some(false));
     }

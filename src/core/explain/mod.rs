@@ -14,9 +14,9 @@ pub mod record;
 pub use catalogue::{install as install_catalogue, shipped_languages, Catalogue};
 
 use crate::core::codes::{Action, Code};
-use crate::core::remedy::action_for;
 use crate::core::policy::evaluate::{Outcome, Param, Reason};
 use crate::core::policy::Policy;
+use crate::core::remedy::action_for;
 
 /// What a person reads: a headline, one sentence per reason (as [`framing`] arranges them),
 /// one per remedy, and notices beside the decision (a clock that is off while granted).
@@ -312,11 +312,8 @@ mod tests {
 
     /// `{name}` placeholders of a text, sorted.
     fn placeholders(text: &str) -> Vec<String> {
-        let mut found: Vec<String> = text
-            .split('{')
-            .skip(1)
-            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-            .collect();
+        let mut found: Vec<String> =
+            text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned())).collect();
         found.sort();
         found
     }
@@ -382,7 +379,8 @@ mod tests {
             Reason::new(Code::LocationRestricted).text("country", "IR"),
             Reason::new(Code::RegionRestricted).text("region", "UA-43"),
             Reason::new(Code::RegionRestricted).text("region", "UA-30"),
-            Reason::new(Code::CitizenshipExcluded).with("countries", Param::List(vec!["CU".into(), "IR".into(), "KP".into()])),
+            Reason::new(Code::CitizenshipExcluded)
+                .with("countries", Param::List(vec!["CU".into(), "IR".into(), "KP".into()])),
         ];
         let explanation = explain(&tier(Outcome::Blocked, &reasons, &[]), "en", None);
         assert_eq!(
@@ -402,7 +400,10 @@ mod tests {
             let reasons = [reason];
             explain(&tier(Outcome::ActionRequired, &reasons, &[action]), "en", None).remedies.join(" ")
         };
-        assert_eq!(remedy(Reason::new(Code::IdentityMissing), Action::VerifyIdentity), "Verify your identity to use Frontier models.");
+        assert_eq!(
+            remedy(Reason::new(Code::IdentityMissing), Action::VerifyIdentity),
+            "Verify your identity to use Frontier models."
+        );
         assert_eq!(
             remedy(Reason::new(Code::IdentityVerificationStale), Action::VerifyIdentity),
             "Verify your identity again to use Frontier models."

@@ -49,7 +49,10 @@ mod tests {
             [0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111].iter().map(|n| category("ar", *n)).collect();
         assert_eq!(arabic, ["zero", "one", "two", "few", "few", "many", "many", "other", "other", "few", "many"]);
         assert_eq!([category("en", 1), category("en", 0), category("es-MX", 2)], ["one", "other", "other"]);
-        assert_eq!([category("fr", 0), category("pt-BR", 1), category("hi", 2), category("fa", 0)], ["one", "one", "other", "one"]);
+        assert_eq!(
+            [category("fr", 0), category("pt-BR", 1), category("hi", 2), category("fa", 0)],
+            ["one", "one", "other", "one"]
+        );
         assert_eq!([category("ja", 1), category("zh", 0), category("ko", 2), category("de", 0)], ["other"; 4]);
     }
 

@@ -73,10 +73,12 @@ pub fn facts(record: &SupportRecord, lang: &str) -> Vec<String> {
     if let Ok(location) = &record.evidence.location {
         let country = location.country.as_str();
         let place = match &location.region {
-            Some(region) => catalogue.known_value("region", region.as_str()).unwrap_or_else(|| {
-                format!("{} ({})", names::country(catalogue.lang(), country), region.as_str())
-            }),
-            None => catalogue.own_value("country", country).unwrap_or_else(|| names::country(catalogue.lang(), country)),
+            Some(region) => catalogue
+                .known_value("region", region.as_str())
+                .unwrap_or_else(|| format!("{} ({})", names::country(catalogue.lang(), country), region.as_str())),
+            None => {
+                catalogue.own_value("country", country).unwrap_or_else(|| names::country(catalogue.lang(), country))
+            }
         };
         let connection = catalogue.value("connection", location.anonymizer.as_str());
         lines.push(filled(&ui("fact_location"), &[("place", &place), ("connection", &connection)]));
