@@ -215,3 +215,22 @@ fn a_code_pasted_wrapped_over_lines_or_quoted_still_replays_and_damage_is_still_
     }
     assert_eq!(support::decode(" \n ").map(|_| ()), Err(support::SupportCodeError("no support code was given")));
 }
+
+#[test]
+fn a_site_problem_has_a_code_that_replays_as_that_problem_never_as_a_decision() {
+    use access_check::core::codes::Code;
+    use access_check::core::policy::evaluate::Outcome;
+    let (_, scenario) = load_all().into_iter().next().expect("scenarios");
+    for code in [Code::EndpointUnavailable, Code::KeysUnavailable, Code::PolicyInvalid] {
+        let report = access_check::core::check::site_problem(code, "the endpoint answered 503", &scenario.request);
+        assert_eq!(report.outcome, Outcome::Error);
+        for policy in [None, Some(&scenario.policy)] {
+            let replayed = replay(&report.support_code, policy, None).unwrap_or_else(|e| panic!("{code}: {e}"));
+            assert_eq!(replayed.outcome, Outcome::Error, "{code}");
+            assert_eq!(replayed.error.as_ref().map(|error| error.code), Some(code));
+        }
+    }
+    // Anything else is not a site problem: it is recorded as the policy's.
+    let other = access_check::core::check::site_problem(Code::NotUsPerson, "x", &scenario.request);
+    assert_eq!(other.error.map(|error| error.code), Some(Code::PolicyInvalid));
+}

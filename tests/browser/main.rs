@@ -1053,6 +1053,44 @@ async fn endpoint_tokens_are_renewed_before_they_expire() {
     restore.call0(&JsValue::NULL).unwrap();
 }
 
+/// When the endpoint keeps giving the tokens that ran out, "Check again" cannot help: the
+/// remedy is reloading the page, with a button that does, and the re-check says so.
+#[wasm_bindgen_test]
+async fn an_endpoint_that_cannot_renew_leads_to_reload_the_page() {
+    let tag = fresh_tag();
+    let (identity, _) = citizen_tokens();
+    // A location token that ran out an hour before the scenario's clock, always the same.
+    let now: u64 = SCENARIO_NOW.parse().unwrap();
+    let claims = [("iat", (now - 3900).into()), ("exp", (now - 3600).into())];
+    let location = sign(&keys().edge, LOCATION, &with(&location_claims(), &claims));
+    let parts = js_sys::Array::of1(&JsValue::from_str(&format!("{{\"tokens\":[\"{location}\"]}}")));
+    let url =
+        web_sys::Url::create_object_url_with_blob(&web_sys::Blob::new_with_str_sequence(&parts).unwrap()).unwrap();
+    let element = create(
+        &tag,
+        &[
+            ("policy", &policy_script(&demo_policy())),
+            ("tier", "frontier"),
+            ("now", SCENARIO_NOW),
+            ("attestation-endpoint", &url),
+        ],
+    );
+    call(&element, "addToken", &identity.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = decision.await.unwrap();
+    assert_eq!(text_at(&report, &["outcome"]), "action_required");
+    assert!(find(&element, "button.reload").is_none(), "a first fetch may still be renewed");
+    let retry: web_sys::HtmlElement = find(&element, "button.retry").expect("check again").dyn_into().unwrap();
+    retry.click();
+    eventually("the reload remedy", || find(&element, "button.reload").is_some()).await;
+    assert!(find(&element, "button.retry").is_none(), "no button that cannot help");
+    let text = shadow_text(&element);
+    assert!(text.contains("Reload the page to check again."), "{text}");
+    assert!(text.contains("Checked again: nothing has changed."), "{text}");
+    element.remove();
+}
+
 /// The compact layout keeps the top reason and the other tiers' status (not only a headline).
 #[wasm_bindgen_test]
 async fn the_compact_layout_keeps_the_top_reason_and_the_other_tiers() {

@@ -60,3 +60,10 @@ test("the README's server-side snippet runs in Node with the app's install of th
   const printed = execFileSync(process.execPath, ['ssr.mjs'], { cwd: app, encoding: 'utf8' });
   assert.deepEqual(JSON.parse(printed), { defined: false, outcome: 'granted' });
 });
+
+test("the example's scenario is the demo's first scenario, not a copy that drifted", async () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const copy = JSON.parse(await readFile(`${root}examples/react-vite/src/scenario.json`, 'utf8'));
+  const original = JSON.parse(await readFile(`${root}www/scenarios/01-us-citizen-at-home.json`, 'utf8'));
+  assert.deepEqual(copy, original, 'cp www/scenarios/01-us-citizen-at-home.json examples/react-vite/src/scenario.json');
+});

@@ -449,7 +449,7 @@ describe('journeys', () => {
     await page.context().close();
   });
 
-  test('a foreign national who verifies is still blocked, and is sent to their organization', async () => {
+  test('a foreign national who verifies is still refused, and is sent to their organization', async () => {
     const page = await open('/?persona=nobody');
     await playgroundWidget(page, 'nobody');
     await verifyAs(page, 'none');
@@ -490,6 +490,28 @@ describe('journeys', () => {
     assert.equal(focused, 'button retry');
     assert.equal(await status(), said);
     await page.context().close();
+  });
+
+  test('an outage of the attestation endpoint: words for an outage, "Check again" that works, support link and code', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`outage: ${error.message}`));
+    await page.route('**/demo/location**', (route) => route.fulfill({ status: 503, body: 'down for maintenance' }));
+    await page.goto(`${origin}/?persona=citizen`);
+    const root = () => page.locator('#widget-slot access-check');
+    await page.waitForFunction(() => document.querySelector('#widget-slot access-check')?.shadowRoot
+      .querySelector('.container.error'), null, { timeout: 30000 });
+    const text = await root().evaluate((e) => e.shadowRoot.textContent);
+    assert.match(text, /access service is not answering right now/);
+    assert.doesNotMatch(text, /Verify your identity|set up wrongly/, 'an outage, not the user and not misconfiguration');
+    assert.match(text, /If this keeps happening, contact support/);
+    assert.match(await root().evaluate((e) => e.shadowRoot.querySelector('details code')?.textContent ?? ''), /^AC1-/);
+    // The service is back: "Check again" brings the decision.
+    await page.unroute('**/demo/location**');
+    await root().locator('button.retry').click();
+    await page.waitForFunction(() => document.querySelector('#widget-slot access-check')?.report?.outcome === 'granted',
+      null, { timeout: 30000 });
+    await context.close();
   });
 
   test('the widget comes before the models it gates, and describes them', async () => {
