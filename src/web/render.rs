@@ -250,7 +250,14 @@ impl View {
         let _ = self.container.remove_attribute("aria-busy");
         let text = match problem {
             Ok(()) => catalogue.ui("code_empty"),
-            Err(detail) => catalogue.ui("code_damaged").replace("{detail}", &detail),
+            Err(detail) => {
+                // The detail is the decoder's sentence (ASCII English); it may start the text.
+                let mut detail = detail;
+                if let Some(first) = detail.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                catalogue.ui("code_damaged").replace("{detail}", &detail)
+            }
         };
         self.announce(&text);
         self.clear_body();
@@ -470,7 +477,18 @@ impl View {
         for tier in &replay.reported {
             self.tier_text(tier, catalogue);
         }
-        if replay.rederived {
+        // Under today's rules, unless they say word for word what the user saw.
+        let same = report.tiers.len() == replay.reported.len()
+            && report.tiers.iter().all(|tier| {
+                replay.reported.iter().any(|reported| {
+                    reported.id == tier.id
+                        && reported.outcome == tier.outcome
+                        && reported.explanation.items == tier.explanation.items
+                })
+            });
+        if replay.rederived && same && !replay.policy_changed {
+            self.note(&catalogue.ui("replay_same"));
+        } else if replay.rederived {
             self.subheading(&catalogue.ui("replay_today"));
             for tier in &report.tiers {
                 self.tier_text(tier, catalogue);

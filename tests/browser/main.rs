@@ -55,6 +55,17 @@ fn policy_script(json: &str) -> String {
     format!("#{id}")
 }
 
+/// A `ui` text of a shipped catalogue, read from its file (the browser build compiles in only
+/// English).
+fn ui_text(lang: &str, key: &str) -> String {
+    let text = match lang {
+        "es" => include_str!("../../src/core/explain/catalogue/es.json"),
+        _ => include_str!("../../src/core/explain/catalogue/en.json"),
+    };
+    let json = access_check::core::json::Json::parse(text).unwrap();
+    json.get("ui").and_then(|ui| ui.get(key)).and_then(|t| t.as_str()).unwrap().to_owned()
+}
+
 fn demo_policy() -> String {
     policy(&keys()).to_compact()
 }
@@ -529,7 +540,7 @@ async fn replay_shows_what_the_user_saw_read_only() {
     mount(&console);
     first.await.unwrap();
     let replayed = next_event(&console, "access-check:decision");
-    call(&console, "replay", &code.into());
+    call(&console, "replay", &code.clone().into());
     let replayed = replayed.await.unwrap();
     assert_eq!(get(&replayed, &["explanation", "items"]).as_string(), None);
     assert_eq!(
@@ -547,6 +558,31 @@ async fn replay_shows_what_the_user_saw_read_only() {
     assert!(find(&console, "button.retry").is_none() && find(&console, "details[part=support]").is_none(), "{text}");
     let first_heading = find(&console, "h3").and_then(|heading| heading.text_content());
     assert_eq!(first_heading.as_deref(), Some("Lo que vio el usuario"), "{text}");
+    // Under changed rules: what the user saw first, then today's decision and what changed.
+    let changed = demo_policy().replace("\"2026-11-21.1\"", "\"2026-12-01.1\"").replace(
+        "\"countries_not_in\":[\"CU\",\"IR\",\"KP\",\"SY\"]}",
+        "\"countries_not_in\":[\"US\",\"CU\",\"IR\",\"KP\",\"SY\"]}",
+    );
+    assert_ne!(changed, demo_policy(), "the standard tier's rule was found and changed");
+    let today = create(&tag, &[("policy", &policy_script(&changed)), ("now", SCENARIO_NOW), ("lang", "en")]);
+    let first = next_event(&today, "access-check:decision");
+    mount(&today);
+    first.await.unwrap();
+    let replayed = next_event(&today, "access-check:decision");
+    call(&today, "replay", &code.clone().into());
+    let replayed = replayed.await.unwrap();
+    assert_eq!(get(&replayed, &["replay", "policy_changed"]).as_bool(), Some(true));
+    // In the user's language (Spanish), as they saw it.
+    let said = shadow_text(&today);
+    let saw = said.find("Lo que vio el usuario").expect("what the user saw");
+    let rules = said.find(&ui_text("es", "replay_today")).expect("today's rules");
+    assert!(saw < rules, "what the user saw comes first: {said}");
+    assert!(said.contains("2026-11-21.1") && said.contains("2026-12-01.1"), "both rule versions: {said}");
+    let reported = text_at(&replayed, &["replay", "reported", "1", "explanation", "headline"]);
+    let now = text_at(&replayed, &["tiers", "1", "explanation", "headline"]);
+    assert_ne!(reported, now, "the standard tier changed");
+    assert!(said.contains(&reported) && said.contains(&now), "{said}");
+    today.remove();
     // A damaged code: a clear error for the agent, not a decision, not the user's words.
     let error = next_event(&console, "access-check:error");
     call(&console, "replay", &"AC1-damaged".into());

@@ -155,7 +155,10 @@ describe('playground', () => {
         facts: root.querySelector('.facts')?.textContent ?? '',
       };
     });
-    assert.deepEqual(view.headings, ['What the user saw', "Under today's rules"]);
+    // The rules have not changed: what the user saw, once, and a sentence saying so.
+    assert.deepEqual(view.headings, ['What the user saw']);
+    assert.match(await console.evaluate(() => document.querySelector('#replay-slot access-check').shadowRoot.textContent),
+      /Today's rules give the same decision\./);
     assert.equal(view.buttons, 0, 'read-only');
     assert.equal(view.codes, 0, 'no re-encoded code');
     assert.match(view.facts, /Account fingerprint: [0-9A-F]{4}-[0-9A-F]{4}/);
