@@ -79,3 +79,35 @@ fn every_scenarios_support_code_replays_to_the_same_decision() {
         assert!(!info.policy_changed, "{name}");
     }
 }
+
+/// The frontier tier's explanation of scenario `prefix` (e.g. "22"), in English.
+fn frontier_words(prefix: &str) -> (Vec<String>, Vec<String>) {
+    let (name, scenario) =
+        load_all().into_iter().find(|(name, _)| name.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix}"));
+    let report = check(&scenario.policy, &scenario.request);
+    let tier = report.tier("frontier").unwrap_or_else(|| panic!("{name}: no frontier tier"));
+    (tier.explanation.items.clone(), tier.explanation.remedies.clone())
+}
+
+#[test]
+fn a_wrong_clock_leads_and_only_fixing_it_is_offered_for_what_it_explains() {
+    // Clock ahead: the location check looks expired; checking it again cannot help.
+    let (items, remedies) = frontier_words("22");
+    assert_eq!(items.first().map(String::as_str), Some("Your device's clock seems to be set wrong."));
+    assert_eq!(remedies, ["Turn on your device's automatic date and time, then check again."]);
+    // Clock behind: the identity verification reads again once the clock is right, so nobody is
+    // sent to their organization "if you are not a US person".
+    let (items, remedies) = frontier_words("23");
+    assert_eq!(items.first().map(String::as_str), Some("Your device's clock seems to be set wrong."));
+    assert_eq!(remedies, ["Turn on your device's automatic date and time, then check again."]);
+}
+
+#[test]
+fn an_expired_identity_is_verified_again_with_the_organization_as_the_alternative() {
+    let (_, remedies) = frontier_words("14");
+    assert_eq!(remedies.first().map(String::as_str), Some("Verify your identity again to use Frontier models."));
+    assert!(remedies.iter().any(|remedy| remedy.starts_with("If you are not a US person, ask")), "{remedies:?}");
+    // A first visit verifies "that you are a US person", with the same alternative.
+    let (_, remedies) = frontier_words("13");
+    assert_eq!(remedies.first().map(String::as_str), Some("Verify that you are a US person to use Frontier models."));
+}

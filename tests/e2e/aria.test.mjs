@@ -9,9 +9,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { launch, serve } from '../../tools/browser.mjs';
 
 const DIR = new URL('./aria/', import.meta.url);
-// Granted with a clock notice, blocked, action required (either/or), a VPN, expired identity.
+// Granted with a clock notice, blocked, action required (either/or), a VPN, expired identity,
+// a clock that explains the expired checks.
 const SCENARIOS = ['21-clock-ahead-with-server-time', '10-traveller-embargoed-country', '13-no-tokens', '12-vpn-user',
-  '14-expired-identity'];
+  '14-expired-identity', '22-clock-ahead-without-server-time'];
 
 let server;
 let browser;

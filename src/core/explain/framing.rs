@@ -7,7 +7,9 @@
 //!   organization") whose identity branch can still succeed leads with verifying, and the
 //!   organization's branch becomes "if you are not a US person, ask…" rather than a second
 //!   step on a to-do list; facts that rule the organization out are left unsaid;
-//! - a clock that seems wrong comes first, since it explains why checks look expired;
+//! - a clock that seems wrong comes first, since it explains why checks look expired; while it
+//!   does, renewing a check that looks expired cannot help (a fresh one would look expired
+//!   too), so fixing the clock is the step offered for it;
 //! - a clock that is off while access is granted is a notice, not a reason for the grant.
 
 use crate::core::codes::{Action, Code};
@@ -68,13 +70,23 @@ fn identity_pending(reason: &Reason) -> bool {
     identity_unknown(reason) || matches!(reason.code, Code::IdentityAssuranceTooLow | Code::IdentityVerificationStale)
 }
 
-/// Whether the user is a US person is not known yet, and verifying (again) would tell: no
-/// identity verification, or one that a fresh one replaces (expired, damaged).
+/// Whether the user is a US person is not known yet: no identity verification, or one that
+/// could not be read (expired, damaged, not valid yet).
 fn identity_unknown(reason: &Reason) -> bool {
     reason.code == Code::IdentityMissing
         || (is_token_problem(reason.code)
             && kind_is(reason, "identity")
             && matches!(action_for(reason), Some(Action::VerifyIdentity | Action::FixClock)))
+}
+
+/// The status is unknown and verifying (again) is the step that would tell.
+fn identity_unknown_until_verified(reason: &Reason) -> bool {
+    identity_unknown(reason) && action_for(reason) == Some(Action::VerifyIdentity)
+}
+
+/// A check that looks expired only because the clock is suspected to be wrong.
+fn expired_by_the_clock(reason: &Reason, clock_suspected: bool) -> bool {
+    clock_suspected && reason.code == Code::TokenExpired
 }
 
 /// The identity facts rule the identity branch out.
@@ -124,14 +136,18 @@ pub fn frame(reasons: &[Reason], outcome: Outcome, either: bool) -> Framed {
     let mut framed = Framed::default();
     let (clock, rest): (Vec<&Reason>, Vec<&Reason>) = reasons.iter().partition(|reason| is_clock(reason.code));
     let granted = outcome == Outcome::Granted;
+    let clock_suspected = !granted && clock.iter().any(|reason| reason.code == Code::ClockSkewSuspected);
     let identity_can_succeed = either
         && !granted
         && rest.iter().any(|reason| identity_pending(reason))
         && !rest.iter().any(|reason| identity_ruled_out(reason));
-    // Only while it is not known whether the user is a US person is the organization's
-    // branch worth offering ("if you are not a US person, …"); a known US person who must
-    // verify again is not sent to their organization.
-    let status_unknown = rest.iter().any(|reason| identity_unknown(reason));
+    // Only while it is not known whether the user is a US person, and verifying is the step
+    // offered, is the organization's branch worth offering ("if you are not a US person, …"):
+    // a known US person who must verify again is not sent to their organization, nor is one
+    // whose checks will read again once the clock is right.
+    let status_unknown = rest
+        .iter()
+        .any(|reason| identity_unknown_until_verified(reason) && !expired_by_the_clock(reason, clock_suspected));
     framed.alternative =
         identity_can_succeed && status_unknown && rest.iter().any(|reason| organization_pending(reason));
     let mut alternatives = Vec::new();
@@ -145,7 +161,9 @@ pub fn frame(reasons: &[Reason], outcome: Outcome, either: bool) -> Framed {
             continue;
         }
         framed.items.push(reason.clone());
-        framed.remedy_reasons.push(reason.clone());
+        if !expired_by_the_clock(reason, clock_suspected) {
+            framed.remedy_reasons.push(reason.clone());
+        }
     }
     if granted {
         framed.notices.extend(clock.iter().map(|reason| (*reason).clone()));
@@ -212,11 +230,45 @@ mod tests {
         let reasons = [missing(Code::TokenExpired, "location"), Reason::new(Code::ClockSkewSuspected)];
         let framed = frame(&reasons, Outcome::ActionRequired, true);
         assert_eq!(codes(&framed.items), ["CLOCK_SKEW_SUSPECTED", "TOKEN_EXPIRED"]);
-        assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED", "TOKEN_EXPIRED"]);
+        // Checking the location again cannot help while the clock is wrong: fixing it is the step.
+        assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED"]);
+        // With the server's time the clock is known and an expired check really is expired.
+        let reasons = [missing(Code::TokenExpired, "location"), Reason::new(Code::ClockSkew)];
+        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW", "TOKEN_EXPIRED"]);
         let reasons = [Reason::new(Code::LocationEligible), Reason::new(Code::ClockSkew)];
         let framed = frame(&reasons, Outcome::Granted, true);
         assert_eq!(codes(&framed.items), ["LOCATION_ELIGIBLE"]);
         assert_eq!(codes(&framed.notices), ["CLOCK_SKEW"]);
+    }
+
+    #[test]
+    fn a_clock_that_explains_the_identity_problem_sends_no_one_to_their_organization() {
+        // Clock behind: the identity verification looks not valid yet; once the clock is right
+        // it reads again, so "if you are not a US person, ask your organization" does not fit.
+        let reasons = [
+            missing(Code::TokenNotYetValid, "identity"),
+            missing(Code::OrganizationMissing, "organization"),
+            Reason::new(Code::ClockSkewSuspected),
+        ];
+        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        assert_eq!(codes(&framed.items), ["CLOCK_SKEW_SUSPECTED", "TOKEN_NOT_YET_VALID"]);
+        assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED", "TOKEN_NOT_YET_VALID"]);
+        assert!(!framed.alternative);
+        // An expired identity with the clock suspected: fix the clock first, nothing else.
+        let reasons = [
+            missing(Code::TokenExpired, "identity"),
+            missing(Code::OrganizationMissing, "organization"),
+            Reason::new(Code::ClockSkewSuspected),
+        ];
+        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED"]);
+        assert!(!framed.alternative);
+        // Without the clock, the expired identity is verified again, with the organization as
+        // the alternative.
+        let framed = frame(&reasons[..2], Outcome::ActionRequired, true);
+        assert_eq!(codes(&framed.remedy_reasons), ["TOKEN_EXPIRED", "ORGANIZATION_MISSING"]);
+        assert!(framed.alternative);
     }
 
     #[test]

@@ -53,10 +53,13 @@ impl<'a> TierFacts<'a> {
 }
 
 /// Which form of a remedy's sentence fits: a first step, a repeat, or the alternative branch.
+/// Someone whose identity verification expired or could not be read verifies "again", also
+/// when the organization is the alternative; "verify that you are a US person" is for a first
+/// verification.
 fn remedy_variant(action: Action, reason: Option<&Reason>, alternative: bool) -> Option<&'static str> {
     let code = reason.map(|reason| reason.code);
     match action {
-        Action::VerifyIdentity if alternative => Some("alternative"),
+        Action::VerifyIdentity if alternative && code == Some(Code::IdentityMissing) => Some("alternative"),
         Action::ContactOrganization if alternative => Some("alternative"),
         Action::VerifyIdentity if code == Some(Code::IdentityMissing) => Some("first"),
         Action::RefreshLocation if code == Some(Code::LocationMissing) => Some("first"),
