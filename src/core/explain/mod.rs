@@ -422,6 +422,24 @@ mod tests {
     }
 
     #[test]
+    fn remedies_that_come_with_the_check_again_button_say_so() {
+        // The element shows "Check again" under these remedies; their words lead to it.
+        let english = Catalogue::english().expect("English ships");
+        assert_eq!(english.ui("retry"), "Check again");
+        for reason in [
+            Reason::new(Code::KeysUnavailable),
+            Reason::new(Code::AnonymizerDetected).text("anonymizer", "vpn"),
+            Reason::new(Code::ClockSkewSuspected),
+            Reason::new(Code::TokenExpired).text("kind", "location"),
+        ] {
+            let action = action_for(&reason).expect("each has a remedy");
+            let reasons = [reason];
+            let remedy = explain(&tier(Outcome::ActionRequired, &reasons, &[action]), "en", None).remedies.join(" ");
+            assert!(remedy.to_lowercase().contains("check") && remedy.contains("again"), "{action}: {remedy}");
+        }
+    }
+
+    #[test]
     fn the_clock_offset_is_said_in_natural_units_with_its_direction_and_plural() {
         let said = |seconds: i64, lang: &str| {
             let reasons = [Reason::new(Code::ClockSkew).signed("skew_seconds", seconds).number("skew_minutes", 0)];
