@@ -640,8 +640,6 @@ impl Element {
         }
     }
 
-    /// "Check again" (and a return to the page): the decision stays on screen, marked as being
-    /// checked, until the new one replaces it; a site problem is checked from the start.
     /// The endpoint's tokens ran out and fetching it again brings the same ones: only loading
     /// the page again can help (the site's session may have to be renewed).
     fn cannot_renew(&self, report: &Report) -> bool {
@@ -654,6 +652,8 @@ impl Element {
                 .any(|token| token.index >= first_from_endpoint && token.code == Some(Code::TokenExpired))
     }
 
+    /// "Check again" (and a return to the page): the decision stays on screen, marked as being
+    /// checked, until the new one replaces it; a site problem is checked from the start.
     fn spawn_refresh(this: &Rc<Element>) {
         let showing_decision = this.state.borrow().report.is_some();
         if let (Some(view), true) = (&this.view, showing_decision) {
