@@ -94,6 +94,7 @@ impl Scenario {
             nonce,
             lang: lang.unwrap_or_else(|| "en".into()),
             fetched_jwks: Vec::new(),
+            received_at: Vec::new(),
         };
         Ok(Scenario { title, description, policy, request, expected })
     }

@@ -893,6 +893,26 @@ fn rule15_not_before_and_future_iat_with_leeway() {
 }
 
 #[test]
+fn a_short_lived_token_long_expired_when_it_arrived_points_at_the_clock_not_one_that_ran_out_later() {
+    let world = world();
+    let suspected = |received_at: Vec<u64>| {
+        // A five-minute location token that ended two hours before the device's now.
+        let token = location_at(&world, NOW - 7500, NOW - 7200, None);
+        let request = Request { tokens: vec![token], now: NOW, received_at, lang: "en".into(), ..Request::default() };
+        let report = check(&world.policy, &request);
+        assert_eq!(report.tokens[0].code, Some(Code::TokenExpired));
+        report.tiers[0].reasons.iter().any(|r| r.code == Code::ClockSkewSuspected)
+    };
+    // Received just now (or, by default, at `now`): it was issued moments ago to a clock ahead.
+    assert!(suspected(vec![NOW]));
+    assert!(suspected(Vec::new()));
+    // Received while it was still valid and held while the page stayed open: time passed.
+    assert!(!suspected(vec![NOW - 7400]));
+    // A receipt time after `now` is read as `now`.
+    assert!(suspected(vec![NOW + 99_999]));
+}
+
+#[test]
 fn rule15_max_token_age_is_enforced_and_leeway_never_widened() {
     let world = world();
     // The edge issuer's max age is 900 s.

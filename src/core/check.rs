@@ -40,6 +40,11 @@ pub struct Request {
     pub lang: String,
     /// JWKS documents the caller fetched from issuers' `jwks_uri`s.
     pub fetched_jwks: Vec<FetchedJwks>,
+    /// The device time each token (by index) was received, for a caller that holds tokens
+    /// while time passes (the element); a token without one was received at `now`. Only a
+    /// short-lived token that already looked long expired when it arrived points at the
+    /// device clock (`CLOCK_SKEW_SUSPECTED`), not one that ran out while the page stayed open.
+    pub received_at: Vec<u64>,
 }
 
 /// Accepted verifications kept between evaluations (the server's token cache). Only accepted
@@ -186,7 +191,12 @@ enum Ring<'a> {
 /// One token of a pending evaluation.
 enum Slot {
     Done(TokenState),
-    Awaiting { token: token::AwaitingSignature, cache_key: Option<[u8; 32]> },
+    /// `clock` is the one this token is judged by (with when it was received).
+    Awaiting {
+        token: token::AwaitingSignature,
+        cache_key: Option<[u8; 32]>,
+        clock: Clock,
+    },
 }
 
 /// Starts checking `request` against `policy`: every check before signature arithmetic. `ring`
@@ -203,6 +213,7 @@ pub fn begin<'a>(
         now: request.server_time.unwrap_or(request.now),
         leeway: policy.leeway_seconds,
         server_time_known: request.server_time.is_some(),
+        received: request.now,
     };
     let ring = match ring {
         Some(ring) => Ring::Given(ring),
@@ -217,9 +228,21 @@ pub fn begin<'a>(
             || Rejection { code: Code::TooManyTokens, summary: Default::default(), detail: None, clock_suspect: false };
         (0..support::MAX_TOKEN_RECORDS).map(|_| Slot::Done(TokenState::Rejected(refused()))).collect()
     } else {
-        pending.request.tokens.iter().map(|raw| pending.slot(raw)).collect()
+        let received = |index: usize| request_received(&pending.request, index);
+        let slots = pending
+            .request
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| pending.slot(raw, Clock { received: received(index), ..pending.clock }));
+        slots.collect()
     };
     pending
+}
+
+/// When the token at `index` was received: as the caller says, never after `now`.
+fn request_received(request: &Request, index: usize) -> u64 {
+    request.received_at.get(index).map_or(request.now, |&at| at.min(request.now))
 }
 
 impl<'a> Pending<'a> {
@@ -230,16 +253,16 @@ impl<'a> Pending<'a> {
         }
     }
 
-    fn slot(&self, raw: &str) -> Slot {
+    fn slot(&self, raw: &str, clock: Clock) -> Slot {
         let cache_key = self.cache.enabled().then(|| cache_key(self.policy, &self.request.fetched_jwks, raw));
         if let Some(cached) = cache_key.and_then(|key| self.cache.get(&key)) {
-            return Slot::Done(match cached.check_time(self.clock) {
+            return Slot::Done(match cached.check_time(clock) {
                 Ok(()) => TokenState::Accepted(cached),
                 Err(rejection) => TokenState::Rejected(rejection),
             });
         }
         match token::prepare_attestation(raw, self.policy, self.ring()) {
-            Ok(token) => Slot::Awaiting { token, cache_key },
+            Ok(token) => Slot::Awaiting { token, cache_key, clock },
             Err(rejection) => Slot::Done(TokenState::Rejected(rejection)),
         }
     }
@@ -263,14 +286,14 @@ impl<'a> Pending<'a> {
     /// The decision, given the verdict of each of [`Pending::signature_checks`] in order. A
     /// verdict that is missing counts as "does not verify": never a grant by omission.
     pub fn finish(mut self, verdicts: &[Verdict]) -> Report {
-        let (policy, clock, cache) = (self.policy, self.clock, self.cache);
+        let (policy, cache) = (self.policy, self.cache);
         let slots = std::mem::take(&mut self.slots);
         let mut verdicts = verdicts.iter();
         let states: Vec<TokenState> = slots
             .into_iter()
             .map(|slot| match slot {
                 Slot::Done(state) => state,
-                Slot::Awaiting { token, cache_key } => {
+                Slot::Awaiting { token, cache_key, clock } => {
                     let finished = match verdicts.next() {
                         Some(Verdict::Unverifiable(why)) => Err(token.unverifiable(why)),
                         verdict => token.finish(verdict == Some(&Verdict::Valid), &policy.audience, clock),

@@ -102,7 +102,7 @@ pub fn read(text: &str, device_now: u64, with_policy: WithPolicy) -> Result<Inpu
         None => Vec::new(),
     };
     members.finish()?;
-    let request = Request { tokens, tier, now, server_time, nonce, lang, fetched_jwks };
+    let request = Request { tokens, tier, now, server_time, nonce, lang, fetched_jwks, received_at: Vec::new() };
     let policy = policy_field.map(|field| Policy::from_json_or_text(field.json));
     Ok((policy, request))
 }

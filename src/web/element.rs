@@ -171,7 +171,11 @@ struct State {
     policy: PolicyState,
     /// From `addToken()` and the URL fragment.
     added_tokens: Vec<String>,
+    /// When each of `added_tokens` was received (device clock, seconds).
+    added_at: Vec<u64>,
     endpoint_tokens: Vec<String>,
+    /// When the endpoint's current tokens were first received.
+    endpoint_received: u64,
     /// Why the attestation endpoint could not be read, until it can: a site problem.
     endpoint_problem: Option<Problem>,
     /// A policy given as the `policy` property (object or compiled), which wins over the
@@ -223,7 +227,9 @@ impl Element {
                 generation: 0,
                 policy: PolicyState::Loading,
                 added_tokens: Vec::new(),
+                added_at: Vec::new(),
                 endpoint_tokens: Vec::new(),
+                endpoint_received: 0,
                 endpoint_problem: None,
                 policy_property: None,
                 waiting: Vec::new(),
@@ -242,6 +248,11 @@ impl Element {
                 last_return_check: 0.0,
             }),
         })
+    }
+
+    /// The device clock, or the `now` attribute when it sets one (as evaluations read it).
+    fn device_now(&self) -> u64 {
+        self.attribute("now").and_then(|value| value.trim().parse().ok()).unwrap_or_else(clock::now)
     }
 
     fn attribute(&self, name: &str) -> Option<String> {
@@ -332,7 +343,8 @@ impl Element {
 
     fn add_token(this: &Rc<Element>, jws: String) {
         let jws = jws.trim().to_owned();
-        if !remember(&mut this.state.borrow_mut().added_tokens, jws) {
+        let at = this.device_now();
+        if !remember(&mut this.state.borrow_mut(), jws, at) {
             return;
         }
         if this.state.borrow().connected {
@@ -367,7 +379,8 @@ impl Element {
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
         }
-        remember(&mut self.state.borrow_mut().added_tokens, token);
+        let at = self.device_now();
+        remember(&mut self.state.borrow_mut(), token, at);
     }
 
     fn spawn_reload(this: &Rc<Element>) {
@@ -443,6 +456,9 @@ impl Element {
                 Ok((tokens, offset)) => {
                     // A renewal that brought nothing new would only repeat itself.
                     state.renewal_stalled = !checking && !tokens.is_empty() && tokens == state.endpoint_tokens;
+                    if tokens != state.endpoint_tokens {
+                        state.endpoint_received = this.device_now();
+                    }
                     state.endpoint_tokens = tokens;
                     state.server_offset = offset.or(state.server_offset);
                     state.endpoint_problem = None;
@@ -555,6 +571,10 @@ impl Element {
                 .server_offset
                 .map(|offset| device_now.saturating_add_signed(offset))
                 .filter(|_| now_attribute.is_none());
+            // When each token arrived: one that ran out while the page stayed open is not a
+            // sign of a wrong clock.
+            let endpoint_at = std::iter::repeat_n(state.endpoint_received, state.endpoint_tokens.len());
+            let received_at = state.added_at.iter().copied().chain(endpoint_at);
             Request {
                 tokens: state.added_tokens.iter().chain(&state.endpoint_tokens).cloned().collect(),
                 tier: this.attribute("tier"),
@@ -563,6 +583,7 @@ impl Element {
                 nonce: None,
                 lang: lang.clone(),
                 fetched_jwks: JWKS_CACHE.with(|cache| cache.borrow().clone()),
+                received_at: received_at.collect(),
             }
         };
         let (generation, evaluation) = {
@@ -853,6 +874,7 @@ fn problem_support_code(problem: &Problem, lang: &str, tier: Option<String>) -> 
         nonce: None,
         lang: lang.to_owned(),
         fetched_jwks: Vec::new(),
+        received_at: Vec::new(),
     };
     Some(check::site_problem(problem.code, &problem.message, &request).support_code)
 }
@@ -955,10 +977,12 @@ async fn load_endpoint(url: &str) -> Result<(Vec<String>, Option<i64>), String> 
 /// anyway (`TOO_MANY_TOKENS`), so one more than the limit is kept and the rest ignored: a page
 /// calling `addToken` in a loop costs nothing per call beyond the check. False when nothing
 /// changed.
-fn remember(tokens: &mut Vec<String>, token: String) -> bool {
+fn remember(state: &mut State, token: String, at: u64) -> bool {
+    let tokens = &mut state.added_tokens;
     if token.is_empty() || tokens.len() > crate::core::check::MAX_TOKENS || tokens.contains(&token) {
         return false;
     }
     tokens.push(token);
+    state.added_at.push(at);
     true
 }

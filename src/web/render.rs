@@ -354,6 +354,11 @@ impl View {
         let _ = list.set_attribute("aria-label", &catalogue.ui("remedies_label"));
         let mut retryable = false;
         for (remedy, sentence) in tier.remedies.iter().zip(&explanation.remedies) {
+            // When only reloading can renew the checks, its sentence replaces the ones that
+            // lead to "Check again" for them.
+            if options.reload_instead && matches!(remedy.action, Action::Retry | Action::RefreshLocation) {
+                continue;
+            }
             let Some(item) = self.element("li", "", None) else { continue };
             match &remedy.url {
                 Some(url) if remedy.action == Action::VerifyIdentity && options.same_tab_verification => {

@@ -1095,9 +1095,10 @@ async fn endpoint_tokens_are_renewed_before_they_expire() {
 async fn an_endpoint_that_cannot_renew_leads_to_reload_the_page() {
     let tag = fresh_tag();
     let (identity, _) = citizen_tokens();
-    // A location token that ran out an hour before the scenario's clock, always the same.
+    // A location token that ran out ten minutes before the scenario's clock, always the same
+    // (not long enough before to point at the device clock).
     let now: u64 = SCENARIO_NOW.parse().unwrap();
-    let claims = [("iat", (now - 3900).into()), ("exp", (now - 3600).into())];
+    let claims = [("iat", (now - 900).into()), ("exp", (now - 600).into())];
     let location = sign(&keys().edge, LOCATION, &with(&location_claims(), &claims));
     let parts = js_sys::Array::of1(&JsValue::from_str(&format!("{{\"tokens\":[\"{location}\"]}}")));
     let url =
@@ -1124,6 +1125,57 @@ async fn an_endpoint_that_cannot_renew_leads_to_reload_the_page() {
     let text = shadow_text(&element);
     assert!(text.contains("Reload the page to check again."), "{text}");
     assert!(text.contains("Checked again: nothing has changed."), "{text}");
+    // Only the step that works is offered: no "check your location again" beside the reload.
+    assert!(!text.contains("Check your location again."), "{text}");
+    element.remove();
+}
+
+/// A short-lived token that ran out while the page stayed open (hours ago, by the page's
+/// clock) says it expired; the device clock is not blamed, because the token was valid when
+/// it arrived.
+#[wasm_bindgen_test]
+async fn a_token_that_ran_out_while_the_page_stayed_open_does_not_blame_the_clock() {
+    let tag = fresh_tag();
+    let (identity, _) = citizen_tokens();
+    let now: u64 = SCENARIO_NOW.parse().unwrap();
+    let claims = [("iat", (now - 60).into()), ("exp", (now + 240).into())];
+    let location = sign(&keys().edge, LOCATION, &with(&location_claims(), &claims));
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", SCENARIO_NOW)]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.clone().into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    assert_eq!(text_at(&decision.await.unwrap(), &["outcome"]), "granted");
+    // Two hours later by the page's clock.
+    let later = next_event(&element, "access-check:decision");
+    element.set_attribute("now", &(now + 7200).to_string()).unwrap();
+    let report = later.await.unwrap();
+    let codes: Vec<String> = js_sys::Array::from(&get(&report, &["tiers", "0", "reasons"]))
+        .iter()
+        .map(|reason| text_at(&reason, &["code"]))
+        .collect();
+    assert_eq!(codes, ["TOKEN_EXPIRED"], "{codes:?}");
+    let text = shadow_text(&element);
+    assert!(text.contains("Check your location again."), "{text}");
+    element.remove();
+    // The same token first given to a page whose clock already reads two hours later looked
+    // long expired on arrival: that points at the clock.
+    let tag = fresh_tag();
+    let (identity, _) = citizen_tokens();
+    let later_now = (now + 7200).to_string();
+    let element =
+        create(&tag, &[("policy", &policy_script(&demo_policy())), ("tier", "frontier"), ("now", &later_now)]);
+    call(&element, "addToken", &identity.into());
+    call(&element, "addToken", &location.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    let report = decision.await.unwrap();
+    let codes: Vec<String> = js_sys::Array::from(&get(&report, &["tiers", "0", "reasons"]))
+        .iter()
+        .map(|reason| text_at(&reason, &["code"]))
+        .collect();
+    assert!(codes.contains(&"CLOCK_SKEW_SUSPECTED".to_owned()), "{codes:?}");
     element.remove();
 }
 

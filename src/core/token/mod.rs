@@ -129,6 +129,10 @@ pub struct Clock {
     pub now: u64,
     pub leeway: u64,
     pub server_time_known: bool,
+    /// The device time the token was received (at most `now`). How a token looked when it
+    /// arrived is what can point at the device clock: one that ran out while the page stayed
+    /// open did so because time passed.
+    pub received: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -306,7 +310,8 @@ impl VerifiedAttestation {
     ///
     /// # Errors
     /// `TOKEN_EXPIRED`, `TOKEN_NOT_YET_VALID` (with `clock_suspect` when no server time is
-    /// known and `iat` is in the future, or a short-lived token is long past its end),
+    /// known and `iat` is in the future, or a short-lived token was long past its end when it
+    /// was received),
     /// `TOKEN_TOO_OLD`.
     #[allow(clippy::result_large_err, reason = "at most 8 tokens per evaluation; boxing would buy nothing")]
     pub fn check_time(&self, clock: Clock) -> Result<(), Rejection> {
@@ -314,11 +319,12 @@ impl VerifiedAttestation {
             let suspect = !clock.server_time_known
                 && match code {
                     Code::TokenNotYetValid => self.iat > clock.now.saturating_add(clock.leeway),
-                    // A token meant to be renewed every few minutes that looks hours past its
-                    // end was most likely issued moments ago to a device whose clock is ahead.
+                    // A token meant to be renewed every few minutes that already looked hours
+                    // past its end when it arrived was most likely issued moments before to a
+                    // device whose clock is ahead.
                     Code::TokenExpired => {
                         self.exp.saturating_sub(self.iat) <= SHORT_LIVED
-                            && clock.now.saturating_sub(self.exp) >= SHORT_LIVED
+                            && clock.received.saturating_sub(self.exp) >= SHORT_LIVED
                     }
                     _ => false,
                 };
