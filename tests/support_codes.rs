@@ -234,3 +234,23 @@ fn a_site_problem_has_a_code_that_replays_as_that_problem_never_as_a_decision() 
     let other = access_check::core::check::site_problem(Code::NotUsPerson, "x", &scenario.request);
     assert_eq!(other.error.map(|error| error.code), Some(Code::PolicyInvalid));
 }
+
+/// What the user saw is arranged by the rules the code was made under: under a rule that needs
+/// identity and the organization alike, both are steps (not "if you are not a US person, …"),
+/// and the console's "What the user saw" says the same.
+#[test]
+fn what_the_user_saw_is_arranged_by_the_rules_the_code_was_made_under() {
+    let keys = keys();
+    let both = policy(&keys).to_compact().replacen(r#""any":"#, r#""all":"#, 1);
+    let policy = Policy::from_json(&Json::parse(&both).unwrap()).unwrap();
+    let location = keys.edge.sign_json(&keys.edge.header(LOCATION), &location_claims());
+    let report = check(&policy, &Request { tokens: vec![location], now: NOW, lang: "en".into(), ..Request::default() });
+    let frontier = report.tier("frontier").unwrap();
+    assert!(frontier.explanation.remedies.iter().any(|r| r.starts_with("Ask your organization's administrator")));
+    assert!(!frontier.explanation.remedies.iter().any(|r| r.starts_with("If you are not a US person")));
+    let replayed = replay(&report.support_code, Some(&policy), None).unwrap();
+    let reported = replayed.replay.unwrap().reported;
+    let saw = reported.iter().find(|tier| tier.id == "frontier").unwrap();
+    assert_eq!(saw.explanation.items, frontier.explanation.items);
+    assert_eq!(saw.explanation.remedies, frontier.explanation.remedies);
+}

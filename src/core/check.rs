@@ -435,7 +435,7 @@ pub fn site_problem(code: Code, message: &str, request: &Request) -> Report {
         error: Some(RecordedError { code, message: message.to_owned() }),
         detail: Detail::Full,
     };
-    assemble(&record, Wording::Recorded { lang: &record.lang }, Decision::default(), None)
+    assemble(&record, Wording::Recorded { lang: &record.lang, rules: None }, Decision::default(), None)
 }
 
 /// Why a support code cannot be replayed.
@@ -457,8 +457,10 @@ pub fn replay(code: &str, policy: Option<&Policy>, lang: Option<&str>) -> Result
     let recorded_lang = record.lang.clone();
     let shown_lang = lang.map_or_else(|| recorded_lang.clone(), |lang| Catalogue::negotiate(lang).lang().to_owned());
     let reported_record = SupportRecord { lang: shown_lang.clone(), ..record.clone() };
-    let reported = assemble(&reported_record, Wording::Recorded { lang: &recorded_lang }, Decision::default(), None);
     let policy_changed = policy.is_some_and(|policy| hash_prefix(policy) != record.policy_hash);
+    let rules = policy.filter(|_| !policy_changed);
+    let reported =
+        assemble(&reported_record, Wording::Recorded { lang: &recorded_lang, rules }, Decision::default(), None);
     let rederive = policy.filter(|_| record.error.is_none());
     let (shown, wording, decision) = match rederive {
         Some(policy) => {
@@ -478,7 +480,7 @@ pub fn replay(code: &str, policy: Option<&Policy>, lang: Option<&str>) -> Result
             };
             (derived, Wording::Policy(policy), decision)
         }
-        None => (reported_record, Wording::Recorded { lang: &recorded_lang }, Decision::default()),
+        None => (reported_record, Wording::Recorded { lang: &recorded_lang, rules }, Decision::default()),
     };
     let info = ReplayInfo {
         policy_given: policy.is_some(),
@@ -643,9 +645,12 @@ fn overrides_used(policy: &Policy, lang: &str, tier: &str, reasons: &[Reason]) -
 #[derive(Clone, Copy)]
 enum Wording<'a> {
     Policy(&'a Policy),
-    /// The record's own labels and overrides, which were recorded in `lang`.
+    /// The record's own labels and overrides, which were recorded in `lang`; `rules` is the
+    /// policy the code was made under when the caller has it (same hash), whose rules' shape
+    /// (either/or) arranged what the user read.
     Recorded {
         lang: &'a str,
+        rules: Option<&'a Policy>,
     },
 }
 
@@ -668,7 +673,7 @@ impl Overrides for RecordedOverrides<'_> {
 /// Builds the report from a record: the one place live checks and replays meet.
 fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, replay: Option<ReplayInfo>) -> Report {
     let recorded = match wording {
-        Wording::Recorded { lang } => Some(RecordedOverrides { lang, tiers: &record.tiers }),
+        Wording::Recorded { lang, .. } => Some(RecordedOverrides { lang, tiers: &record.tiers }),
         Wording::Policy(_) => None,
     };
     let overrides: Option<&dyn Overrides> = match (&wording, &recorded) {
@@ -676,9 +681,9 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
         (_, Some(recorded)) => Some(recorded),
         _ => None,
     };
-    let policy = match wording {
-        Wording::Policy(policy) => Some(policy),
-        Wording::Recorded { .. } => None,
+    let (policy, rules) = match wording {
+        Wording::Policy(policy) => (Some(policy), Some(policy)),
+        Wording::Recorded { rules, .. } => (None, rules),
     };
     let tiers: Vec<TierReport> = record
         .tiers
@@ -690,11 +695,11 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
             }
             .unwrap_or_else(|| tier.id.clone());
             let links = policy.map(|policy| policy.links_for(&tier.id)).unwrap_or_default();
-            // Without the policy, the rule's shape is unknown: a replay of a code whose tier
-            // needed identity and the organization alike is read as the either/or the
-            // shipped rules make it.
-            let either = match policy {
-                Some(policy) => policy.tier(&tier.id).is_some_and(|t| framing::identity_or_organization(&t.require)),
+            // Without the rules the code was made under, the rule's shape is unknown: a replay
+            // of a code whose tier needed identity and the organization alike is read as the
+            // either/or the shipped rules make it.
+            let either = match rules {
+                Some(rules) => rules.tier(&tier.id).is_some_and(|t| framing::identity_or_organization(&t.require)),
                 None => true,
             };
             let framed = framing::frame(&tier.reasons, tier.outcome, either);
