@@ -79,9 +79,14 @@ fn identity_unknown(reason: &Reason) -> bool {
             && matches!(action_for(reason), Some(Action::VerifyIdentity | Action::FixClock)))
 }
 
-/// The status is unknown and verifying (again) is the step that would tell.
+/// The status is unknown and verifying (again) is the step that would tell; or the proofing is
+/// too old or too weak to count and says the user is not a US person, so verifying again may
+/// not help and the organization may be the way.
 fn identity_unknown_until_verified(reason: &Reason) -> bool {
-    identity_unknown(reason) && action_for(reason) == Some(Action::VerifyIdentity)
+    let proofing_says_not_us_person =
+        matches!(reason.code, Code::IdentityAssuranceTooLow | Code::IdentityVerificationStale)
+            && matches!(reason.param("us_person"), Some(Param::Text(value)) if value == "none");
+    proofing_says_not_us_person || (identity_unknown(reason) && action_for(reason) == Some(Action::VerifyIdentity))
 }
 
 /// A check that looks expired only because the clock is suspected to be wrong.
@@ -240,6 +245,21 @@ mod tests {
         let framed = frame(&reasons, Outcome::Granted, true);
         assert_eq!(codes(&framed.items), ["LOCATION_ELIGIBLE"]);
         assert_eq!(codes(&framed.notices), ["CLOCK_SKEW"]);
+    }
+
+    #[test]
+    fn old_proofing_of_a_foreign_national_keeps_the_organization_as_the_way_in() {
+        let stale = |us_person: &str| Reason::new(Code::IdentityVerificationStale).text("us_person", us_person);
+        let reasons = [stale("none"), Reason::new(Code::AuthorizationMissing)];
+        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        assert_eq!(codes(&framed.items), ["IDENTITY_VERIFICATION_STALE"]);
+        assert_eq!(codes(&framed.remedy_reasons), ["IDENTITY_VERIFICATION_STALE", "AUTHORIZATION_MISSING"]);
+        assert!(framed.alternative);
+        // A US citizen whose proofing is old only verifies again.
+        let reasons = [stale("citizen"), Reason::new(Code::AuthorizationMissing)];
+        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        assert_eq!(codes(&framed.remedy_reasons), ["IDENTITY_VERIFICATION_STALE"]);
+        assert!(!framed.alternative);
     }
 
     #[test]
