@@ -752,8 +752,8 @@ impl Element {
             state.evaluations = state.evaluations.wrapping_add(1);
             state.generation
         };
-        // In the user's language, as they saw it (the code records it), not the support page's:
-        // its wording is loaded first.
+        // What the user saw in their language, as they saw it (the code records it), and what
+        // is said to the agent in the page's: both wordings are loaded first.
         let recorded_lang = crate::core::support::decode(code).ok().map(|record| record.lang);
         let (code, weak) = (code.to_owned(), Rc::downgrade(this));
         wasm_bindgen_futures::spawn_local(async move {
@@ -768,7 +768,8 @@ impl Element {
             match check::replay(&code, policy.as_ref().map(|compiled| &compiled.policy), None) {
                 Ok(report) => {
                     let per_tier = this.attribute("tier").is_none();
-                    this.show(report, &Options { per_tier, ..Options::default() });
+                    let agent_lang = Some(crate::core::explain::Catalogue::negotiate(&lang).lang());
+                    this.show(report, &Options { per_tier, agent_lang, ..Options::default() });
                 }
                 Err(error) => {
                     let problem = Problem { code: Code::SupportCodeInvalid, message: error.to_string() };

@@ -36,6 +36,9 @@ pub struct Options {
     pub same_tab_verification: bool,
     /// "Check again" brought the same decision: say so, since nothing else changes.
     pub unchanged: bool,
+    /// A replay's reader (the support agent) reads the page's language; what the user saw
+    /// stays in the user's.
+    pub agent_lang: Option<&'static str>,
 }
 
 pub struct View {
@@ -277,10 +280,14 @@ impl View {
         // says it already, so there it is for screen readers only.
         let available = available_text(report, catalogue);
         let listed = options.per_tier && report.replay.is_none();
+        // In the decision's language, also inside a replay read in another language.
+        let _ = self.status.set_attribute("lang", catalogue.lang());
+        let _ = self.status.set_attribute("dir", catalogue.direction());
         self.announce_decision(&report.explanation.headline, available.as_deref(), listed);
         self.clear_body();
         if report.replay.is_some() {
-            self.replay_view(report, catalogue);
+            let agent = self.language(options.agent_lang.unwrap_or(catalogue.lang()));
+            self.replay_view(report, catalogue, agent);
             return listeners;
         }
         if options.unchanged {
@@ -447,8 +454,11 @@ impl View {
     }
 
     /// One tier as text only (a replay is read-only: no buttons, no links to follow).
-    fn tier_text(&self, tier: &TierReport, catalogue: &Catalogue) {
+    /// One tier's sentences, as a read-only block in `user`'s language; `agent` labels it.
+    fn tier_text(&self, tier: &TierReport, user: &Catalogue, agent: &Catalogue) {
         let Some(item) = self.element("div", &format!("tier {}", tier.outcome.as_str()), None) else { return };
+        let _ = item.set_attribute("lang", user.lang());
+        let _ = item.set_attribute("dir", user.direction());
         let _ = item.set_attribute("data-tier", &tier.id);
         let _ = item.set_attribute("data-outcome", tier.outcome.as_str());
         if let Some(headline) = self.element("p", "tier-headline", Some(&tier.explanation.headline)) {
@@ -460,7 +470,7 @@ impl View {
             }
             if let Some(list) = self.element("ul", class, None) {
                 let _ = list.set_attribute("part", class);
-                let _ = list.set_attribute("aria-label", &catalogue.ui(&format!("{class}_label")));
+                let _ = list.set_attribute("aria-label", &agent.ui(&format!("{class}_label")));
                 for sentence in sentences {
                     if let Some(entry) = self.element("li", "", Some(sentence)) {
                         let _ = list.append_child(&entry);
@@ -474,13 +484,15 @@ impl View {
 
     /// A support code's replay, for the support agent, read-only: what the user saw (as their
     /// browser reported it) first, then the decision under today's rules and what changed,
-    /// then the code's facts in words. The code shown is the one pasted, never a new one.
-    fn replay_view(&self, report: &Report, catalogue: &Catalogue) {
+    /// then the code's facts in words. The code shown is the one pasted, never a new one. The
+    /// user's sentences are in `user`'s language (theirs); everything said to the agent is in
+    /// `agent`'s (the page's).
+    fn replay_view(&self, report: &Report, user: &Catalogue, agent: &Catalogue) {
         let Some(replay) = &report.replay else { return };
-        self.note(&catalogue.ui("replay_read_only"));
-        self.subheading(&catalogue.ui("replay_saw"));
+        self.note(&agent.ui("replay_read_only"));
+        self.subheading(&agent.ui("replay_saw"));
         for tier in &replay.reported {
-            self.tier_text(tier, catalogue);
+            self.tier_text(tier, user, agent);
         }
         // Under today's rules, unless they say word for word what the user saw.
         let same = report.tiers.len() == replay.reported.len()
@@ -492,16 +504,16 @@ impl View {
                 })
             });
         if replay.rederived && same && !replay.policy_changed {
-            self.note(&catalogue.ui("replay_same"));
+            self.note(&agent.ui("replay_same"));
         } else if replay.rederived {
-            self.subheading(&catalogue.ui("replay_today"));
+            self.subheading(&agent.ui("replay_today"));
             for tier in &report.tiers {
-                self.tier_text(tier, catalogue);
+                self.tier_text(tier, user, agent);
             }
             let mut changes = Vec::new();
             if replay.policy_changed {
                 changes.push(
-                    catalogue
+                    agent
                         .ui("replay_rules_changed")
                         .replace("{then}", &replay.recorded_policy_version)
                         .replace("{now}", report.policy_version.as_deref().unwrap_or("?")),
@@ -511,7 +523,7 @@ impl View {
                 let Some(before) = replay.reported.iter().find(|reported| reported.id == tier.id) else { continue };
                 if before.outcome != tier.outcome {
                     changes.push(
-                        catalogue
+                        agent
                             .ui("replay_tier_changed")
                             .replace("{tier}", &tier.label)
                             .replace("{before}", &before.explanation.headline)
@@ -520,19 +532,19 @@ impl View {
                 }
             }
             if changes.len() <= usize::from(replay.policy_changed) {
-                changes.push(catalogue.ui("replay_same"));
+                changes.push(agent.ui("replay_same"));
             }
             for change in changes {
                 self.note(&change);
             }
         } else {
-            self.note(&catalogue.ui("replay_not_rederived"));
+            self.note(&agent.ui("replay_not_rederived"));
         }
         let Ok(record) = support::decode(&report.support_code) else { return };
         if let Some(list) = self.element("ul", "facts", None) {
             let _ = list.set_attribute("part", "facts");
-            let _ = list.set_attribute("aria-label", &catalogue.ui("support_code"));
-            for fact in record::facts(&record, catalogue.lang()) {
+            let _ = list.set_attribute("aria-label", &agent.ui("support_code"));
+            for fact in record::facts(&record, agent.lang()) {
                 if let Some(item) = self.element("li", "", None) {
                     if let Some(value) = self.element("bdi", "", Some(&fact)) {
                         let _ = item.append_child(&value);

@@ -572,10 +572,11 @@ async fn replay_shows_what_the_user_saw_read_only() {
     call(&today, "replay", &code.clone().into());
     let replayed = replayed.await.unwrap();
     assert_eq!(get(&replayed, &["replay", "policy_changed"]).as_bool(), Some(true));
-    // In the user's language (Spanish), as they saw it.
+    // The user's sentences in their language (Spanish), as they saw them; what the console
+    // says to the agent in its own (English).
     let said = shadow_text(&today);
-    let saw = said.find("Lo que vio el usuario").expect("what the user saw");
-    let rules = said.find(&ui_text("es", "replay_today")).expect("today's rules");
+    let saw = said.find("What the user saw").expect("what the user saw");
+    let rules = said.find(&ui_text("en", "replay_today")).expect("today's rules");
     assert!(saw < rules, "what the user saw comes first: {said}");
     assert!(said.contains("2026-11-21.1") && said.contains("2026-12-01.1"), "both rule versions: {said}");
     let reported = text_at(&replayed, &["replay", "reported", "1", "explanation", "headline"]);
@@ -594,7 +595,8 @@ async fn replay_shows_what_the_user_saw_read_only() {
     console.remove();
 }
 
-/// Defect 12: the console's element replays in the language the user saw, not its own.
+/// Defect 12: the console's element replays what the user saw in their language, not its own
+/// (and says what it says to the agent in its own).
 #[wasm_bindgen_test]
 async fn replay_shows_the_users_language() {
     languages();
@@ -618,11 +620,16 @@ async fn replay_shows_the_users_language() {
         find(&console, "[role=status]").unwrap().text_content(),
         find(&user, "[role=status]").unwrap().text_content()
     );
-    // The console says what a support code is.
-    assert!(
-        shadow_text(&console).contains("ما أبلغ عنه متصفح المستخدم")
-            || shadow_text(&console).contains("متصفح المستخدم")
-    );
+    // What the user saw is in their language and marked so; what the console says to the
+    // agent (what a replay is, the facts) is in the console's.
+    let saw = find(&console, "div.tier").expect("what the user saw");
+    assert_eq!(saw.get_attribute("lang").as_deref(), Some("ar"));
+    assert_eq!(saw.get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(find(&console, "[role=status]").unwrap().get_attribute("lang").as_deref(), Some("ar"));
+    let text = shadow_text(&console);
+    assert!(text.contains("This is a support code's replay"), "{text}");
+    assert!(text.contains("What the user saw"), "{text}");
+    assert!(!text.contains("متصفح المستخدم"), "{text}");
     user.remove();
     console.remove();
 }
