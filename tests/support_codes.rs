@@ -254,3 +254,25 @@ fn what_the_user_saw_is_arranged_by_the_rules_the_code_was_made_under() {
     assert_eq!(saw.explanation.items, frontier.explanation.items);
     assert_eq!(saw.explanation.remedies, frontier.explanation.remedies);
 }
+
+/// The facts of a code read as words: authorizations by kind and by the tier labels the user
+/// read, regions by name (never "deemed_export_license", "frontier" or "UA-43").
+#[test]
+fn a_codes_facts_are_words_not_claim_values() {
+    use access_check::core::explain::record;
+    let facts_of = |prefix: &str| {
+        let (_, scenario) = load_all().into_iter().find(|(name, _)| name.starts_with(prefix)).unwrap();
+        let report = check(&scenario.policy, &scenario.request);
+        record::facts(&support::decode(&report.support_code).unwrap(), "en")
+    };
+    let facts = facts_of("05").join("\n");
+    assert!(facts.contains("Export authorizations: deemed export license (Frontier models)"), "{facts}");
+    let facts = facts_of("11").join("\n");
+    assert!(facts.contains("Location: the Crimea region of Ukraine, direct connection"), "{facts}");
+    for prefix in ["05", "06", "07", "11", "12"] {
+        let facts = facts_of(prefix).join("\n");
+        for raw in ["_", "UA-", "frontier", "true", "false"] {
+            assert!(!facts.contains(raw), "{prefix}: {raw:?} in {facts}");
+        }
+    }
+}

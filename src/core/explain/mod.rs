@@ -207,7 +207,7 @@ fn fill_at(template: &str, reason: Option<&Reason>, tier_label: &str, catalogue:
 
 /// The words for a claim value: country names by [`names`], regions by the catalogue (else "a
 /// region of" its country), anything else by `values.NAME.VALUE`.
-fn words_for(catalogue: &Catalogue, name: &str, value: &str) -> String {
+pub(crate) fn words_for(catalogue: &Catalogue, name: &str, value: &str) -> String {
     match name {
         // The catalogue's own words first, for the names a sentence needs an article with
         // ("the United States").

@@ -2,7 +2,7 @@
 //! 1 Nov 2026"), never raw values (`restricted_party=false`, `us_entity`, `TOKEN_EXPIRED`):
 //! for the user before they hand the code over, and for the support agent reading it.
 
-use super::{explain, names, Catalogue, TierFacts};
+use super::{explain, words_for, Catalogue, TierFacts};
 use crate::core::policy::evaluate::{Outcome, Reason};
 use crate::core::support::{self, SupportRecord};
 use crate::core::time;
@@ -71,14 +71,9 @@ pub fn facts(record: &SupportRecord, lang: &str) -> Vec<String> {
         lines.push(filled(&ui("fact_identity"), &[("us_person", &us_person), ("date", &verified)]));
     }
     if let Ok(location) = &record.evidence.location {
-        let country = location.country.as_str();
         let place = match &location.region {
-            Some(region) => catalogue
-                .known_value("region", region.as_str())
-                .unwrap_or_else(|| format!("{} ({})", names::country(catalogue.lang(), country), region.as_str())),
-            None => {
-                catalogue.own_value("country", country).unwrap_or_else(|| names::country(catalogue.lang(), country))
-            }
+            Some(region) => words_for(catalogue, "region", region.as_str()),
+            None => words_for(catalogue, "country", location.country.as_str()),
         };
         let connection = catalogue.value("connection", location.anonymizer.as_str());
         lines.push(filled(&ui("fact_location"), &[("place", &place), ("connection", &connection)]));
@@ -94,9 +89,14 @@ pub fn facts(record: &SupportRecord, lang: &str) -> Vec<String> {
                 .authorizations
                 .iter()
                 .map(|authorization| {
-                    let tiers: Vec<&str> = authorization.tiers.iter().map(String::as_str).collect();
+                    // Tiers by the labels the user read; a kind the catalogue does not know is
+                    // the issuer's own term.
+                    let tiers: Vec<&str> = authorization.tiers.iter().map(|id| tier_label(record, id)).collect();
                     let tiers = catalogue.list(&tiers);
-                    format!("{} ({tiers})", authorization.kind.replace('_', " "))
+                    let kind = catalogue
+                        .known_value("authorization", &authorization.kind)
+                        .unwrap_or_else(|| authorization.kind.replace('_', " "));
+                    format!("{kind} ({tiers})")
                 })
                 .collect();
             let held: Vec<&str> = held.iter().map(String::as_str).collect();
@@ -104,6 +104,11 @@ pub fn facts(record: &SupportRecord, lang: &str) -> Vec<String> {
         }
     }
     lines
+}
+
+/// The label the user read for tier `id`, else the id.
+fn tier_label<'a>(record: &'a SupportRecord, id: &'a str) -> &'a str {
+    record.tiers.iter().find(|tier| tier.id == id).and_then(|tier| tier.label.as_deref()).unwrap_or(id)
 }
 
 #[cfg(test)]
