@@ -666,14 +666,23 @@ fn set_text(element: &Element, text: &str) {
     }
 }
 
-/// The verification link with where to come back to: the page itself (the identity provider
-/// returns the token in the URL fragment, which the element reads).
+/// The verification link with where to come back to: the page itself, without its fragment
+/// (the identity provider returns the token in the fragment, which the element reads). The
+/// page's query stays, so the user comes back to the same state; the provider is the one the
+/// site's policy names. `return` goes before the link's own fragment, if it has one.
 fn with_return(url: &str) -> String {
     let Some(here) = web_sys::window().and_then(|window| window.location().href().ok()) else {
         return url.to_owned();
     };
     let here = here.split('#').next().unwrap_or(&here).to_owned();
     let encoded: String = js_sys::encode_uri_component(&here).into();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}return={encoded}")
+    let (address, fragment) = match url.split_once('#') {
+        Some((address, fragment)) => (address, Some(fragment)),
+        None => (url, None),
+    };
+    let separator = if address.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(fragment) => format!("{address}{separator}return={encoded}#{fragment}"),
+        None => format!("{address}{separator}return={encoded}"),
+    }
 }

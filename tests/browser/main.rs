@@ -1208,3 +1208,28 @@ async fn the_compact_layout_keeps_the_top_reason_and_the_other_tiers() {
     assert_eq!(other.get_attribute("data-outcome").as_deref(), Some("blocked"));
     element.remove();
 }
+
+/// With `token-param`, the identity link comes back to this page (its address without the
+/// fragment) and keeps the link's own query and fragment in their places.
+#[wasm_bindgen_test]
+async fn the_identity_link_says_where_to_come_back_to() {
+    let tag = fresh_tag();
+    let policy = demo_policy()
+        .replace("\"https://idv.example.com/verify\"", "\"https://idv.example.com/verify?flow=web#start\"");
+    assert_ne!(policy, demo_policy(), "the link was found and changed");
+    let element = create(
+        &tag,
+        &[("policy", &policy_script(&policy)), ("tier", "frontier"), ("now", SCENARIO_NOW), ("token-param", "attest")],
+    );
+    let decided = next_event(&element, "access-check:decision");
+    mount(&element);
+    decided.await.unwrap();
+    let link = find(&element, "a[part~=remedy]").expect("the identity link");
+    let href = link.get_attribute("href").unwrap_or_default();
+    let here = web_sys::window().unwrap().location().href().unwrap();
+    let here = here.split('#').next().unwrap().to_owned();
+    let encoded: String = js_sys::encode_uri_component(&here).into();
+    assert_eq!(href, format!("https://idv.example.com/verify?flow=web&return={encoded}#start"));
+    assert!(link.get_attribute("target").is_none(), "same tab: {href}");
+    element.remove();
+}
