@@ -431,11 +431,18 @@ mod tests {
             Reason::new(Code::AnonymizerDetected).text("anonymizer", "vpn"),
             Reason::new(Code::ClockSkewSuspected),
             Reason::new(Code::TokenExpired).text("kind", "location"),
+            Reason::new(Code::LocationMissing).text("kind", "location"),
         ] {
             let action = action_for(&reason).expect("each has a remedy");
             let reasons = [reason];
             let remedy = explain(&tier(Outcome::ActionRequired, &reasons, &[action]), "en", None).remedies.join(" ");
             assert!(remedy.to_lowercase().contains("check") && remedy.contains("again"), "{action}: {remedy}");
+        }
+        // A first location check names the button in every language.
+        for lang in ["en", "es", "fr", "de", "pt", "zh", "ja", "ko", "hi", "ar", "fa"] {
+            let catalogue = Catalogue::negotiate(lang);
+            let remedy = catalogue.remedy("refresh_location.first").unwrap_or_default();
+            assert!(remedy.contains(&catalogue.ui("retry")), "{lang}: {remedy}");
         }
     }
 
