@@ -476,12 +476,21 @@ describe('journeys', () => {
     assert.match(text, /Turn off your VPN, then check again\./, 'the anonymizer is named');
     const status = () => page.$eval('#widget-slot access-check', (e) => e.shadowRoot.querySelector('[role=status]').textContent);
     const said = await status();
+    // From here on: the endpoint's fetches, and every write to the live region (a rewrite with
+    // the same words may be announced again, so none may happen).
+    locationFetches.length = 0;
+    await page.$eval('#widget-slot access-check', (e) => {
+      window.__statusWrites = 0;
+      new MutationObserver((records) => { window.__statusWrites += records.length; })
+        .observe(e.shadowRoot.querySelector('[role=status]'), { childList: true, characterData: true, subtree: true });
+    });
     // The page is shown again (another tab, a woken laptop): the endpoint is asked again.
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await page.waitForFunction(() => document.querySelector('#widget-slot access-check').shadowRoot.querySelector('[part~=unchanged]'),
       null, { timeout: 20000 });
     assert.ok(locationFetches.length >= 1, 'the location was fetched again');
-    assert.equal(await status(), said, 'the live region is not written again when nothing changed');
+    assert.equal(await status(), said);
+    assert.equal(await page.evaluate(() => window.__statusWrites), 0, 'the live region is not written again when nothing changed');
     // "Check again" from the keyboard: the same decision, said visibly; focus stays on the button.
     await page.locator('#widget-slot access-check button.retry').focus();
     await page.keyboard.press('Enter');
@@ -492,6 +501,7 @@ describe('journeys', () => {
     const focused = await page.$eval('#widget-slot access-check', (e) => e.shadowRoot.activeElement?.getAttribute('part'));
     assert.equal(focused, 'button retry');
     assert.equal(await status(), said);
+    assert.equal(await page.evaluate(() => window.__statusWrites), 0, 'nor after "Check again" that changed nothing');
     await page.context().close();
   });
 
