@@ -536,6 +536,23 @@ fn the_support_lookup_shows_the_servers_records_and_flags_disagreements() {
         r#"{"support_code": "AC1-nonsense"}"#,
     );
     assert_eq!(status, 400);
+    // A decision with no accepted token has no account to search by: its own code finds it,
+    // also pasted from an e-mail (wrapped and quoted).
+    let anonymous = request(
+        service.port,
+        "GET",
+        "/forward-auth",
+        &[("Access-Check-Attestation", ""), ("Access-Check-Tier", "frontier")],
+    );
+    let code = code_of(&anonymous);
+    let (first, rest) = code.split_at(code.len() / 2);
+    let pasted = format!("> {first}\\n> {rest}");
+    let (status, _, text) = post_json(service.port, "/api/audit/lookup", &[("Authorization", &bearer)], &body(&pasted));
+    assert_eq!(status, 200, "{text}");
+    let result = access_check::core::json::Json::parse(&text).unwrap();
+    let Some(access_check::core::json::Json::Array(records)) = result.get("records") else { panic!("{text}") };
+    let ids: Vec<&str> = records.iter().map(|r| member(r, "decision_id")).collect();
+    assert_eq!(ids, [decision_id(&anonymous)], "{text}");
     stop(service);
 
     // Without a token there is no lookup at all.

@@ -478,7 +478,13 @@ fn outcome_index(outcome: Outcome) -> u8 {
     Outcome::ALL.iter().position(|o| *o == outcome).and_then(|i| u8::try_from(i).ok()).unwrap_or(u8::MAX)
 }
 
-/// Decodes a pasted support code. Surrounding whitespace is forgiven; nothing else is.
+/// A pasted code without what copying it through e-mail or chat added (line breaks, quote
+/// marks, zero-width characters): the code as the widget wrote it, for decoding and matching.
+pub fn cleaned(code: &str) -> String {
+    code.chars().filter(|c| !is_paste_noise(*c)).collect()
+}
+
+/// Decodes a pasted support code, [`cleaned`] first; the checksum catches any other damage.
 ///
 /// # Errors
 /// A plain message: wrong prefix, damaged (checksum), too long, not a code this version can
@@ -489,7 +495,7 @@ pub fn decode(code: &str) -> Result<SupportRecord, SupportCodeError> {
     if code.len() > 4 * MAX_CODE_CHARS {
         return Err(SupportCodeError("the support code is too long"));
     }
-    let cleaned: String = code.chars().filter(|c| !is_paste_noise(*c)).collect();
+    let cleaned = cleaned(code);
     let code = cleaned.as_str();
     if code.is_empty() {
         return Err(SupportCodeError("no support code was given"));

@@ -60,8 +60,9 @@ pub async fn lookup(State(state): State<Arc<AppState>>, headers: HeaderMap, body
     let at = support::judged_at(&recorded);
     let filter = super::audit::Filter {
         subject: recorded.subject_hash.map(|hash| hex(&hash)),
-        // Without a subject (no accepted token), only records of this very code.
-        support_code: recorded.subject_hash.is_none().then(|| code.clone()),
+        // Without a subject (no accepted token), only records of this very code, as the
+        // widget wrote it (not as it was pasted).
+        support_code: recorded.subject_hash.is_none().then(|| support::cleaned(&code)),
         since: Some(at.saturating_sub(WINDOW_SECONDS)),
         until: Some(at.saturating_add(WINDOW_SECONDS)),
         ..Default::default()
