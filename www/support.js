@@ -18,6 +18,12 @@ document.getElementById('replay-button').addEventListener('click', () => {
 });
 
 const OUTCOME_WORDS = { granted: 'granted', blocked: 'refused', action_required: 'a step needed', error: 'site problem' };
+// Tiers by the names users read ("Frontier models"), from the site's policy.
+const tierLabels = fetch('/policy.json').then((answer) => answer.json()).then((policy) => policy.tiers ?? []).catch(() => []);
+const tierLabel = (tiers, id) => {
+  const label = tiers.find((tier) => tier.id === id)?.label;
+  return (typeof label === 'string' ? label : label?.[lang()] ?? label?.en) ?? id;
+};
 
 // The server's records of the code's user (POST /api/audit/lookup, with the support token).
 const recordsStatus = document.getElementById('records-status');
@@ -45,13 +51,14 @@ document.getElementById('records-button').addEventListener('click', async () => 
   const result = await answer.json().catch(() => ({}));
   if (!answer.ok) { recordsStatus.textContent = result.error ?? `The lookup failed (${answer.status}).`; return; }
   const browser = new Map(result.reported.map((tier) => [tier.tier, tier.outcome]));
+  const tiers = await tierLabels;
   for (const record of result.records) {
     const row = body.insertRow();
     const shown = browser.get(record.tier) ?? '';
     const differs = shown !== '' && shown !== record.outcome;
     // In words: the record's own explanation, never raw reason codes.
     const words = record.explanation ? [record.explanation.headline, ...record.explanation.items].join(' ') : '—';
-    const cells = [record.time, record.tier, OUTCOME_WORDS[record.outcome] ?? record.outcome, words,
+    const cells = [record.time, tierLabel(tiers, record.tier), OUTCOME_WORDS[record.outcome] ?? record.outcome, words,
       differs ? `${OUTCOME_WORDS[shown] ?? shown} (differs)` : OUTCOME_WORDS[shown] ?? shown, record.decision_id];
     for (const text of cells) row.insertCell().textContent = text;
     if (differs) row.classList.add('differs');

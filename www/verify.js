@@ -27,7 +27,8 @@ form.addEventListener('submit', async (event) => {
   const chosen = new FormData(form).get('status');
   status.textContent = 'Verifying…';
   try {
-    const citizenships = chosen === 'none' ? ['IN'] : ['US'];
+    // Only a citizen holds US citizenship; the demo's others are Indian citizens.
+    const citizenships = chosen === 'citizen' ? ['US'] : ['IN'];
     const { token } = await mint('identity', identity(chosen, { citizenships, verified_at: Math.floor(Date.now() / 1000) }));
     const done = new URL(back);
     done.hash = `access-check-token=${encodeURIComponent(token)}`;

@@ -197,6 +197,7 @@ describe('playground', () => {
     const rows = await console.$$eval('#records-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
     assert.ok(rows.length >= 1, 'at least the decision just made');
     assert.ok(rows.some((cells) => cells[2] === 'granted' && cells[4] === 'granted'), JSON.stringify(rows));
+    assert.ok(rows.every((cells) => /models$/.test(cells[1])), `tiers by the names users read: ${JSON.stringify(rows)}`);
     assert.match(await console.textContent('#records-status'), /None disagrees|disagree/);
     await console.screenshot({ path: `${ARTIFACTS}/support-records.png` });
     await page.context().close();
