@@ -276,3 +276,29 @@ fn a_codes_facts_are_words_not_claim_values() {
         }
     }
 }
+
+/// Codes already handed out keep working: every scenario's code (English and Arabic) written by
+/// the build that landed before issue 14 replays under the policy it was made under, to the
+/// outcomes it recorded, and is never refused as contradicting itself. A change to what a
+/// decision's reasons carry breaks this before it breaks support.
+#[test]
+fn codes_written_by_the_landed_build_still_replay() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/support-codes-landed.json"))
+        .unwrap();
+    let vectors = Json::parse(&text).unwrap();
+    let Some(Json::Array(codes)) = vectors.get("codes") else { panic!("no codes") };
+    assert!(codes.len() >= 46, "{}", codes.len());
+    for entry in codes {
+        let field = |name: &str| entry.get(name).and_then(Json::as_str).unwrap_or_default().to_owned();
+        let policy = vectors.get("policies").and_then(|policies| policies.get(&field("policy"))).unwrap();
+        let policy = Policy::from_json(policy).unwrap();
+        let name = format!("{} ({})", field("scenario"), field("lang"));
+        let replayed = replay(&field("support_code"), Some(&policy), None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let info = replayed.replay.as_ref().unwrap();
+        assert!(!info.policy_changed, "{name}: the policy it was made under");
+        for tier in &replayed.tiers {
+            let recorded = entry.get("outcomes").and_then(|outcomes| outcomes.get(&tier.id)).and_then(Json::as_str);
+            assert_eq!(Some(tier.outcome.as_str()), recorded, "{name} / {}", tier.id);
+        }
+    }
+}

@@ -685,6 +685,23 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
         Wording::Policy(policy) => (Some(policy), Some(policy)),
         Wording::Recorded { rules, .. } => (None, rules),
     };
+    // What the explanation needs of the whole decision: which kinds' refused tokens pointed at
+    // the clock, and what old or weak proofing says the user is.
+    let clock_suspect_kinds: Vec<&str> = record
+        .tokens
+        .iter()
+        .filter(|token| token.clock_suspect)
+        .filter_map(|token| token.summary.kind.map(|kind| kind.as_str()))
+        .collect();
+    let context = framing::Context {
+        either: true,
+        clock_suspect_kinds: &clock_suspect_kinds,
+        proofing_says_not_us_person: record
+            .evidence
+            .identity
+            .as_ref()
+            .is_ok_and(|identity| identity.us_person.as_str() == "none"),
+    };
     let tiers: Vec<TierReport> = record
         .tiers
         .iter()
@@ -702,7 +719,8 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
                 Some(rules) => rules.tier(&tier.id).is_some_and(|t| framing::identity_or_organization(&t.require)),
                 None => true,
             };
-            let framed = framing::frame(&tier.reasons, tier.outcome, either);
+            let facts = framing::Context { either, ..context };
+            let framed = framing::frame(&tier.reasons, tier.outcome, &facts);
             let remedies = remedy::remedies(&framed.remedy_reasons, &links);
             let actions: Vec<_> = remedies.iter().map(|remedy| remedy.action).collect();
             let explanation = explain(

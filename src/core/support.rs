@@ -875,8 +875,7 @@ fn reason_fits_facts(record: &SupportRecord, tier: &TierRecord, reason: &Reason)
         Code::IdentityEligible | Code::NotUsPerson | Code::IdentityAssuranceTooLow => {
             identity.is_some_and(|facts| us_person_is(facts) && ial_is(facts))
         }
-        Code::IdentityVerificationStale => identity.is_some_and(us_person_is),
-        Code::CitizenshipRequired | Code::CitizenshipExcluded => identity.is_some(),
+        Code::IdentityVerificationStale | Code::CitizenshipRequired | Code::CitizenshipExcluded => identity.is_some(),
         Code::LocationEligible | Code::LocationRestricted => location.is_some_and(country_is),
         Code::RegionRestricted => location.is_some_and(|facts| {
             facts.region.as_ref().is_some_and(|region| text("region").is_none_or(|v| v == region.as_str()))

@@ -82,16 +82,17 @@ fn identity_unknown(reason: &Reason) -> bool {
 /// The status is unknown and verifying (again) is the step that would tell; or the proofing is
 /// too old or too weak to count and says the user is not a US person, so verifying again may
 /// not help and the organization may be the way.
-fn identity_unknown_until_verified(reason: &Reason) -> bool {
-    let proofing_says_not_us_person =
-        matches!(reason.code, Code::IdentityAssuranceTooLow | Code::IdentityVerificationStale)
-            && matches!(reason.param("us_person"), Some(Param::Text(value)) if value == "none");
+fn identity_unknown_until_verified(reason: &Reason, facts: &Context<'_>) -> bool {
+    let proofing_says_not_us_person = facts.proofing_says_not_us_person
+        && matches!(reason.code, Code::IdentityAssuranceTooLow | Code::IdentityVerificationStale);
     proofing_says_not_us_person || (identity_unknown(reason) && action_for(reason) == Some(Action::VerifyIdentity))
 }
 
-/// A check that looks expired only because the clock is suspected to be wrong.
-fn expired_by_the_clock(reason: &Reason, clock_suspected: bool) -> bool {
-    clock_suspected && reason.code == Code::TokenExpired
+/// A check that looks expired only because the device clock is suspected to be wrong: the
+/// token of its kind that was refused was itself the one that pointed at the clock.
+fn expired_by_the_clock(reason: &Reason, facts: &Context<'_>) -> bool {
+    reason.code == Code::TokenExpired
+        && matches!(reason.param("kind"), Some(Param::Text(kind)) if facts.clock_suspect_kinds.contains(&kind.as_str()))
 }
 
 /// The identity facts rule the identity branch out.
@@ -135,13 +136,28 @@ fn is_clock(code: Code) -> bool {
     matches!(code, Code::ClockSkew | Code::ClockSkewSuspected)
 }
 
-/// Arranges `reasons` of a tier with `outcome`; `either` says whether the tier's rule lets
-/// identity or the organization grant access (see [`identity_or_organization`]).
-pub fn frame(reasons: &[Reason], outcome: Outcome, either: bool) -> Framed {
+/// What the arrangement needs to know besides a tier's reasons.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Context<'a> {
+    /// The tier's rule lets identity or the organization grant access (see
+    /// [`identity_or_organization`]).
+    pub either: bool,
+    /// Kinds whose refused token looked so far out of time that it pointed at the device clock
+    /// (`TokenRecord::clock_suspect`).
+    pub clock_suspect_kinds: &'a [&'a str],
+    /// The identity verification, though too old or too weak to count, says the user is not a
+    /// US person.
+    pub proofing_says_not_us_person: bool,
+}
+
+/// Arranges `reasons` of a tier with `outcome`, given what else is known of the decision.
+pub fn frame(reasons: &[Reason], outcome: Outcome, facts: &Context<'_>) -> Framed {
     let mut framed = Framed::default();
     let (clock, rest): (Vec<&Reason>, Vec<&Reason>) = reasons.iter().partition(|reason| is_clock(reason.code));
     let granted = outcome == Outcome::Granted;
-    let clock_suspected = !granted && clock.iter().any(|reason| reason.code == Code::ClockSkewSuspected);
+    let either = facts.either;
+    // Only while the clock leads a refusal does it take the place of renewing a check.
+    let by_clock = |reason: &Reason| !granted && !clock.is_empty() && expired_by_the_clock(reason, facts);
     let identity_can_succeed = either
         && !granted
         && rest.iter().any(|reason| identity_pending(reason))
@@ -150,9 +166,7 @@ pub fn frame(reasons: &[Reason], outcome: Outcome, either: bool) -> Framed {
     // offered, is the organization's branch worth offering ("if you are not a US person, …"):
     // a known US person who must verify again is not sent to their organization, nor is one
     // whose checks will read again once the clock is right.
-    let status_unknown = rest
-        .iter()
-        .any(|reason| identity_unknown_until_verified(reason) && !expired_by_the_clock(reason, clock_suspected));
+    let status_unknown = rest.iter().any(|reason| identity_unknown_until_verified(reason, facts) && !by_clock(reason));
     framed.alternative =
         identity_can_succeed && status_unknown && rest.iter().any(|reason| organization_pending(reason));
     let mut alternatives = Vec::new();
@@ -166,7 +180,7 @@ pub fn frame(reasons: &[Reason], outcome: Outcome, either: bool) -> Framed {
             continue;
         }
         framed.items.push(reason.clone());
-        if !expired_by_the_clock(reason, clock_suspected) {
+        if !by_clock(reason) {
             framed.remedy_reasons.push(reason.clone());
         }
     }
@@ -196,6 +210,13 @@ mod tests {
         Reason::new(code).text("kind", kind)
     }
 
+    const EITHER: Context<'static> =
+        Context { either: true, clock_suspect_kinds: &[], proofing_says_not_us_person: false };
+
+    fn clock_blamed<'a>(kinds: &'a [&'a str]) -> Context<'a> {
+        Context { clock_suspect_kinds: kinds, ..EITHER }
+    }
+
     #[test]
     fn a_missing_identity_leads_and_the_organization_becomes_the_alternative() {
         let reasons = [
@@ -203,12 +224,12 @@ mod tests {
             missing(Code::OrganizationMissing, "organization"),
             missing(Code::LocationMissing, "location"),
         ];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &EITHER);
         assert_eq!(codes(&framed.items), ["IDENTITY_MISSING", "LOCATION_MISSING"]);
         assert_eq!(codes(&framed.remedy_reasons), ["IDENTITY_MISSING", "LOCATION_MISSING", "ORGANIZATION_MISSING"]);
         assert!(framed.alternative);
         // When both are required, both are steps.
-        let framed = frame(&reasons, Outcome::ActionRequired, false);
+        let framed = frame(&reasons, Outcome::ActionRequired, &Context::default());
         assert_eq!(codes(&framed.items), ["IDENTITY_MISSING", "ORGANIZATION_MISSING", "LOCATION_MISSING"]);
         assert!(!framed.alternative);
     }
@@ -217,7 +238,7 @@ mod tests {
     fn a_foreign_national_hears_about_the_organization_as_the_way_in() {
         let reasons =
             [Reason::new(Code::NotUsPerson).text("us_person", "none"), Reason::new(Code::AuthorizationMissing)];
-        let framed = frame(&reasons, Outcome::Blocked, true);
+        let framed = frame(&reasons, Outcome::Blocked, &EITHER);
         assert_eq!(codes(&framed.items), ["NOT_US_PERSON", "AUTHORIZATION_MISSING"]);
         assert!(!framed.alternative);
     }
@@ -225,7 +246,7 @@ mod tests {
     #[test]
     fn an_organization_ruled_out_is_not_mentioned_while_identity_can_still_succeed() {
         let reasons = [missing(Code::IdentityMissing, "identity"), Reason::new(Code::RestrictedParty)];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &EITHER);
         assert_eq!(codes(&framed.items), ["IDENTITY_MISSING"]);
         assert_eq!(codes(&framed.remedy_reasons), ["IDENTITY_MISSING"]);
     }
@@ -233,31 +254,33 @@ mod tests {
     #[test]
     fn the_clock_leads_a_refusal_and_is_a_notice_beside_a_grant() {
         let reasons = [missing(Code::TokenExpired, "location"), Reason::new(Code::ClockSkewSuspected)];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &clock_blamed(&["location"]));
         assert_eq!(codes(&framed.items), ["CLOCK_SKEW_SUSPECTED", "TOKEN_EXPIRED"]);
         // Checking the location again cannot help while the clock is wrong: fixing it is the step.
         assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED"]);
+        // A check whose own token did not point at the clock really expired: it is renewed too.
+        let framed = frame(&reasons, Outcome::ActionRequired, &clock_blamed(&["identity"]));
+        assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED", "TOKEN_EXPIRED"]);
         // With the server's time the clock is known and an expired check really is expired.
         let reasons = [missing(Code::TokenExpired, "location"), Reason::new(Code::ClockSkew)];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &EITHER);
         assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW", "TOKEN_EXPIRED"]);
         let reasons = [Reason::new(Code::LocationEligible), Reason::new(Code::ClockSkew)];
-        let framed = frame(&reasons, Outcome::Granted, true);
+        let framed = frame(&reasons, Outcome::Granted, &EITHER);
         assert_eq!(codes(&framed.items), ["LOCATION_ELIGIBLE"]);
         assert_eq!(codes(&framed.notices), ["CLOCK_SKEW"]);
     }
 
     #[test]
     fn old_proofing_of_a_foreign_national_keeps_the_organization_as_the_way_in() {
-        let stale = |us_person: &str| Reason::new(Code::IdentityVerificationStale).text("us_person", us_person);
-        let reasons = [stale("none"), Reason::new(Code::AuthorizationMissing)];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let reasons = [Reason::new(Code::IdentityVerificationStale), Reason::new(Code::AuthorizationMissing)];
+        let foreign = Context { proofing_says_not_us_person: true, ..EITHER };
+        let framed = frame(&reasons, Outcome::ActionRequired, &foreign);
         assert_eq!(codes(&framed.items), ["IDENTITY_VERIFICATION_STALE"]);
         assert_eq!(codes(&framed.remedy_reasons), ["IDENTITY_VERIFICATION_STALE", "AUTHORIZATION_MISSING"]);
         assert!(framed.alternative);
         // A US citizen whose proofing is old only verifies again.
-        let reasons = [stale("citizen"), Reason::new(Code::AuthorizationMissing)];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &EITHER);
         assert_eq!(codes(&framed.remedy_reasons), ["IDENTITY_VERIFICATION_STALE"]);
         assert!(!framed.alternative);
     }
@@ -271,22 +294,22 @@ mod tests {
             missing(Code::OrganizationMissing, "organization"),
             Reason::new(Code::ClockSkewSuspected),
         ];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &EITHER);
         assert_eq!(codes(&framed.items), ["CLOCK_SKEW_SUSPECTED", "TOKEN_NOT_YET_VALID"]);
         assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED", "TOKEN_NOT_YET_VALID"]);
         assert!(!framed.alternative);
-        // An expired identity with the clock suspected: fix the clock first, nothing else.
+        // An expired identity whose token pointed at the clock: fix the clock first, nothing else.
         let reasons = [
             missing(Code::TokenExpired, "identity"),
             missing(Code::OrganizationMissing, "organization"),
             Reason::new(Code::ClockSkewSuspected),
         ];
-        let framed = frame(&reasons, Outcome::ActionRequired, true);
+        let framed = frame(&reasons, Outcome::ActionRequired, &clock_blamed(&["identity"]));
         assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED"]);
         assert!(!framed.alternative);
         // Without the clock, the expired identity is verified again, with the organization as
         // the alternative.
-        let framed = frame(&reasons[..2], Outcome::ActionRequired, true);
+        let framed = frame(&reasons[..2], Outcome::ActionRequired, &EITHER);
         assert_eq!(codes(&framed.remedy_reasons), ["TOKEN_EXPIRED", "ORGANIZATION_MISSING"]);
         assert!(framed.alternative);
     }

@@ -375,13 +375,10 @@ fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, l
             .number("ial", u64::from(facts.ial))
     };
     leaf.satisfied = Some(verified_as());
-    // Stale or weak proofing settles nothing, but what it says the user is (`us_person`) tells
-    // the explanation whether verifying again can help or the organization is the way.
     let too_low = |min_ial: u8| {
         Reason::new(Code::IdentityAssuranceTooLow)
             .number("ial", u64::from(facts.ial))
             .number("min_ial", u64::from(min_ial))
-            .text("us_person", facts.us_person.as_str())
     };
     if let Some(min_ial) = test.min_ial {
         if facts.ial < min_ial {
@@ -394,8 +391,7 @@ fn identity(test: &IdentityTest, facts: &IdentityFacts, context: &Context<'_>, l
         if age.exceeds_days(max_age_days) {
             let reason = Reason::new(Code::IdentityVerificationStale)
                 .number("max_age_days", max_age_days)
-                .number("age_days", age.whole_days())
-                .text("us_person", facts.us_person.as_str());
+                .number("age_days", age.whole_days());
             leaf.unknown("max_age_days", reason);
         }
     }
