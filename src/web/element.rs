@@ -174,8 +174,9 @@ struct State {
     /// When each of `added_tokens` was received (device clock, seconds).
     added_at: Vec<u64>,
     endpoint_tokens: Vec<String>,
-    /// When the endpoint's current tokens were first received.
-    endpoint_received: u64,
+    /// Every token the endpoint last gave, with when it first arrived: kept through an endpoint
+    /// outage, so a token it gives again is not taken for a new one.
+    endpoint_seen: Vec<(String, u64)>,
     /// Why the attestation endpoint could not be read, until it can: a site problem.
     endpoint_problem: Option<Problem>,
     /// A policy given as the `policy` property (object or compiled), which wins over the
@@ -229,7 +230,7 @@ impl Element {
                 added_tokens: Vec::new(),
                 added_at: Vec::new(),
                 endpoint_tokens: Vec::new(),
-                endpoint_received: 0,
+                endpoint_seen: Vec::new(),
                 endpoint_problem: None,
                 policy_property: None,
                 waiting: Vec::new(),
@@ -455,10 +456,13 @@ impl Element {
             match result {
                 Ok((tokens, offset)) => {
                     // A renewal that brought nothing new would only repeat itself.
-                    state.renewal_stalled = !checking && !tokens.is_empty() && tokens == state.endpoint_tokens;
-                    if tokens != state.endpoint_tokens {
-                        state.endpoint_received = this.device_now();
-                    }
+                    let same = tokens.iter().eq(state.endpoint_seen.iter().map(|(token, _)| token));
+                    state.renewal_stalled = !checking && !tokens.is_empty() && same;
+                    let now = this.device_now();
+                    let arrived = |token: &String| {
+                        state.endpoint_seen.iter().find(|(seen, _)| seen == token).map_or(now, |(_, at)| *at)
+                    };
+                    state.endpoint_seen = tokens.iter().map(|token| (token.clone(), arrived(token))).collect();
                     state.endpoint_tokens = tokens;
                     state.server_offset = offset.or(state.server_offset);
                     state.endpoint_problem = None;
@@ -573,8 +577,10 @@ impl Element {
                 .filter(|_| now_attribute.is_none());
             // When each token arrived: one that ran out while the page stayed open is not a
             // sign of a wrong clock.
-            let endpoint_at = std::iter::repeat_n(state.endpoint_received, state.endpoint_tokens.len());
-            let received_at = state.added_at.iter().copied().chain(endpoint_at);
+            let arrived = |token: &String| {
+                state.endpoint_seen.iter().find(|(seen, _)| seen == token).map_or(device_now, |(_, at)| *at)
+            };
+            let received_at = state.added_at.iter().copied().chain(state.endpoint_tokens.iter().map(arrived));
             Request {
                 tokens: state.added_tokens.iter().chain(&state.endpoint_tokens).cloned().collect(),
                 tier: this.attribute("tier"),
@@ -965,7 +971,10 @@ async fn load_endpoint(url: &str) -> Result<(Vec<String>, Option<i64>), String> 
     let Some(Json::Array(items)) = json.get("tokens") else {
         return Err("the answer must be {\"tokens\": [...]}".into());
     };
-    let tokens = items.iter().filter_map(|item| item.as_str().map(str::to_owned)).collect();
+    // Past the evaluation's limit every token is refused anyway (`TOO_MANY_TOKENS`): one more
+    // than the limit is kept, so the work stays small whatever the answer holds.
+    let limit = crate::core::check::MAX_TOKENS + 1;
+    let tokens = items.iter().filter_map(|item| item.as_str().map(str::to_owned)).take(limit).collect();
     let offset = fetched
         .date
         .as_deref()

@@ -89,8 +89,10 @@ impl View {
 
     fn language(&self, lang: &str) -> &'static Catalogue {
         let catalogue = Catalogue::negotiate(lang);
-        let _ = self.container.set_attribute("lang", catalogue.lang());
-        let _ = self.container.set_attribute("dir", catalogue.direction());
+        for element in [&self.container, &self.status] {
+            let _ = element.set_attribute("lang", catalogue.lang());
+            let _ = element.set_attribute("dir", catalogue.direction());
+        }
         set_text(&self.heading, &catalogue.ui("heading"));
         catalogue
     }
@@ -280,13 +282,13 @@ impl View {
         // says it already, so there it is for screen readers only.
         let available = available_text(report, catalogue);
         let listed = options.per_tier && report.replay.is_none();
-        // In the decision's language, also inside a replay read in another language.
-        let _ = self.status.set_attribute("lang", catalogue.lang());
-        let _ = self.status.set_attribute("dir", catalogue.direction());
         self.announce_decision(&report.explanation.headline, available.as_deref(), listed);
         self.clear_body();
         if report.replay.is_some() {
             let agent = self.language(options.agent_lang.unwrap_or(catalogue.lang()));
+            // The live region says the user's headline: in their language.
+            let _ = self.status.set_attribute("lang", catalogue.lang());
+            let _ = self.status.set_attribute("dir", catalogue.direction());
             self.replay_view(report, catalogue, agent);
             return listeners;
         }

@@ -630,6 +630,12 @@ async fn replay_shows_the_users_language() {
     assert!(text.contains("This is a support code's replay"), "{text}");
     assert!(text.contains("What the user saw"), "{text}");
     assert!(!text.contains("متصفح المستخدم"), "{text}");
+    // A damaged code next: explained to the agent in the console's language, marked so.
+    let error = next_event(&console, "access-check:error");
+    call(&console, "replay", &"AC1-damaged".into());
+    error.await.unwrap();
+    assert_eq!(find(&console, "[role=status]").unwrap().get_attribute("lang").as_deref(), Some("en"));
+    assert_eq!(find(&console, "[role=status]").unwrap().get_attribute("dir").as_deref(), Some("ltr"));
     user.remove();
     console.remove();
 }
@@ -1232,4 +1238,63 @@ async fn the_identity_link_says_where_to_come_back_to() {
     assert_eq!(href, format!("https://idv.example.com/verify?flow=web&return={encoded}#start"));
     assert!(link.get_attribute("target").is_none(), "same tab: {href}");
     element.remove();
+}
+
+/// A token the endpoint gives again after an outage keeps the time it first arrived: when it
+/// has since run out, it is expired, not a sign of a wrong clock.
+#[wasm_bindgen_test]
+async fn an_endpoint_outage_does_not_make_an_old_token_look_new() {
+    let now: u64 = SCENARIO_NOW.parse().unwrap();
+    let claims = [("iat", (now - 60).into()), ("exp", (now + 240).into())];
+    let location = sign(&keys().edge, LOCATION, &with(&location_claims(), &claims));
+    let patch = Function::new_with_args(
+        "body",
+        "const original = window.fetch;
+         window.__endpointDown = false;
+         window.fetch = (url, init) => String(url).startsWith('https://outage.test/')
+           ? Promise.resolve(window.__endpointDown
+               ? new Response('down', { status: 503 })
+               : new Response(body, { headers: { 'content-type': 'application/json' } }))
+           : original(url, init);
+         return () => { window.fetch = original; };",
+    );
+    let body = JsValue::from_str(&format!("{{\"tokens\":[\"{location}\"]}}"));
+    let restore: Function = patch.call1(&JsValue::NULL, &body).unwrap().dyn_into().unwrap();
+    let set_down = |down: bool| {
+        Reflect::set(&web_sys::window().unwrap(), &"__endpointDown".into(), &down.into()).unwrap();
+    };
+    let tag = fresh_tag();
+    let (identity, _) = citizen_tokens();
+    let element = create(
+        &tag,
+        &[
+            ("policy", &policy_script(&demo_policy())),
+            ("tier", "frontier"),
+            ("now", SCENARIO_NOW),
+            ("attestation-endpoint", "https://outage.test/location"),
+        ],
+    );
+    call(&element, "addToken", &identity.into());
+    let decision = next_event(&element, "access-check:decision");
+    mount(&element);
+    assert_eq!(text_at(&decision.await.unwrap(), &["outcome"]), "granted");
+    // The endpoint goes down: checking again (the page's `refresh()`) shows the outage.
+    set_down(true);
+    let refreshed: js_sys::Promise = call(&element, "refresh", &JsValue::UNDEFINED).dyn_into().unwrap();
+    let _ = wasm_bindgen_futures::JsFuture::from(refreshed).await;
+    eventually("the outage", || find(&element, ".container.error").is_some()).await;
+    // Two hours later by the page's clock it is back, with the same token.
+    element.set_attribute("now", &(now + 7200).to_string()).unwrap();
+    set_down(false);
+    let decision = next_event(&element, "access-check:decision");
+    let retry: web_sys::HtmlElement = find(&element, "button.retry").expect("check again").dyn_into().unwrap();
+    retry.click();
+    let report = decision.await.unwrap();
+    let codes: Vec<String> = js_sys::Array::from(&get(&report, &["tiers", "0", "reasons"]))
+        .iter()
+        .map(|reason| text_at(&reason, &["code"]))
+        .collect();
+    assert_eq!(codes, ["TOKEN_EXPIRED"], "{codes:?}");
+    element.remove();
+    restore.call0(&JsValue::NULL).unwrap();
 }
