@@ -2,8 +2,37 @@
 //! `serve`, `audit`, `impact`, `keys`, `issue`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
 //! invalid, 2 an input is unusable, with an `error:` line saying what and where.
 
+/// The CLI's `print!`/`println!`: a reader that went away (`access-check eval … | head`) ends
+/// the command quietly with status 141, as it ends any other tool, instead of a panic.
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_out(format_args!($($arg)*), false) };
+}
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::write_out(format_args!($($arg)*), true) };
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
+
+/// Writes the CLI's output; see [`out!`].
+#[cfg(not(target_arch = "wasm32"))]
+fn write_out(text: std::fmt::Arguments<'_>, newline: bool) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(text)
+        .and_then(|()| if newline { stdout.write_all(b"\n") } else { Ok(()) })
+        .and_then(|()| stdout.flush());
+    if let Err(error) = written {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: the output cannot be written: {error}");
+        std::process::exit(2);
+    }
+}
 
 use std::process::ExitCode;
 
@@ -67,11 +96,11 @@ fn main() -> ExitCode {
         "keys" => cli::keys(args),
         "issue" => cli::issue_command(args),
         "help" | "--help" | "-h" => {
-            println!("{USAGE}");
+            outln!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         "--version" | "-V" => {
-            println!("access-check {}", access_check::core::check::VERSION);
+            outln!("access-check {}", access_check::core::check::VERSION);
             Ok(ExitCode::SUCCESS)
         }
         other => Err(format!("unknown command {other:?}; try `access-check --help`")),

@@ -161,3 +161,21 @@ fn replay_rebuilds_the_report_from_an_eval_support_code() {
     assert!(stdout(&output).starts_with("[blocked]"), "{}", stdout(&output));
     assert!(stderr(&output).contains("no --policy given"));
 }
+
+/// A reader that went away (`access-check eval … | head`) ends the command quietly with the
+/// usual status 141, never a panic: here standard output is a pipe whose reader is closed
+/// before the command starts.
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(BIN)
+        .args(["eval", "--scenario", &scenario_path("01-us-citizen-at-home.json")])
+        .current_dir(ROOT)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(141), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+}

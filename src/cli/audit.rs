@@ -99,7 +99,7 @@ fn verify_command(mut args: Args) -> Result<ExitCode, String> {
             Ok(read) => read,
             Err(ReadError::Unusable(message)) => return Err(message),
             Err(ReadError::Forged(message)) => {
-                println!("TAMPERED: {message}");
+                outln!("TAMPERED: {message}");
                 return Ok(ExitCode::from(1));
             }
         }
@@ -115,7 +115,7 @@ fn verify_command(mut args: Args) -> Result<ExitCode, String> {
     match verify::verify(store.as_mut(), &checkpoints)? {
         Verdict::Intact { chains, checkpoints } => {
             let records: u64 = chains.iter().map(|(_, n)| n).sum();
-            println!(
+            outln!(
                 "intact: {records} records in {} chain{}, {checkpoints} signed checkpoint{} covered",
                 chains.len(),
                 if chains.len() == 1 { "" } else { "s" },
@@ -124,7 +124,7 @@ fn verify_command(mut args: Args) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Verdict::Broken(problem) => {
-            println!("TAMPERED: {problem}");
+            outln!("TAMPERED: {problem}");
             Ok(ExitCode::from(1))
         }
     }
@@ -146,13 +146,13 @@ fn prune_command(mut args: Args) -> Result<ExitCode, String> {
     let writer = checkpoints::CheckpointWriter::open(&key, &file)?;
     for chain in store.chains()? {
         let Some((seq, head)) = store.prune_point(&chain, before.saturating_mul(1000))? else {
-            println!("chain {chain}: nothing older to remove");
+            outln!("chain {chain}: nothing older to remove");
             continue;
         };
         let time_ms = access_check::server::now_ms();
         writer.write(&access_check::core::audit::Checkpoint { chain: chain.clone(), size: seq, head, time_ms })?;
         let removed = store.prune(&chain, seq)?;
-        println!("chain {chain}: removed {removed} records through {seq}; a signed checkpoint of record {seq} starts the rest");
+        outln!("chain {chain}: removed {removed} records through {seq}; a signed checkpoint of record {seq} starts the rest");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -167,13 +167,13 @@ pub fn impact(items: Vec<String>) -> Result<ExitCode, String> {
     let text = super::read(&policy_path, super::limits::POLICY)?;
     let policy = Policy::parse(&text).map_err(|error| format!("{policy_path}: {error}"))?;
     let tiers = verify::impact(store.as_mut(), &policy, since)?;
-    println!("Re-deciding the recorded decisions under {policy_path} (version {}):", policy.version);
+    outln!("Re-deciding the recorded decisions under {policy_path} (version {}):", policy.version);
     if tiers.is_empty() {
-        println!("  no recorded decisions{}", if since.is_some() { " in that time" } else { "" });
+        outln!("  no recorded decisions{}", if since.is_some() { " in that time" } else { "" });
     }
     for (tier, impact) in &tiers {
         let changed: u64 = impact.changes.values().map(|(count, _)| count).sum();
-        println!(
+        outln!(
             "tier {tier}: {} decisions, {} unchanged, {changed} would change{}",
             impact.decisions,
             impact.unchanged,
@@ -184,7 +184,7 @@ pub fn impact(items: Vec<String>) -> Result<ExitCode, String> {
             }
         );
         for ((from, to), (count, examples)) in &impact.changes {
-            println!("  {from} → {to}: {count}  e.g. {}", examples.join(" "));
+            outln!("  {from} → {to}: {count}  e.g. {}", examples.join(" "));
         }
     }
     Ok(ExitCode::SUCCESS)

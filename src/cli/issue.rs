@@ -45,7 +45,7 @@ pub fn keys(mut items: Vec<String>) -> Result<ExitCode, String> {
     let jwks = object([("keys", Json::Array(vec![key.public_jwk()]))]);
     std::fs::write(&public_path, jwks.to_pretty() + "\n")
         .map_err(|error| format!("cannot write {}: {error}", public_path.display()))?;
-    println!("kid {}: private key in {}, public JWKS in {}", key.kid, private_path.display(), public_path.display());
+    outln!("kid {}: private key in {}, public JWKS in {}", key.kid, private_path.display(), public_path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -74,6 +74,6 @@ pub fn issue_command(items: Vec<String>) -> Result<ExitCode, String> {
     let claims = Json::parse(&claims_text).map_err(|error| format!("{claims_path}: {error}"))?;
     let attestation = Attestation { kind, iss: &iss, aud: &aud, sub: &sub, now, ttl_seconds: ttl, claims: &claims };
     let token = issue(&key, &attestation).map_err(|error| format!("{claims_path}: {error}"))?;
-    println!("{token}");
+    outln!("{token}");
     Ok(ExitCode::SUCCESS)
 }

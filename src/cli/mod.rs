@@ -95,9 +95,9 @@ fn default_lang() -> String {
 
 fn print_report(report: &Report, text: bool) {
     if text {
-        print!("{}", render_text(report));
+        out!("{}", render_text(report));
     } else {
-        println!("{}", report.to_json().to_pretty());
+        outln!("{}", report.to_json().to_pretty());
     }
 }
 
@@ -230,7 +230,7 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Err(code) => {
-            println!("{code}");
+            outln!("{code}");
             Ok(ExitCode::from(1))
         }
     }
