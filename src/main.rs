@@ -1,6 +1,7 @@
 //! The `access-check` command-line tool (SPEC §8, §11, §12): `eval`, `verify`, `replay`,
 //! `serve`, `audit`, `impact`, `keys`, `issue`. Exit codes: 0 a report was made (or a signature is valid), 1 a signature is
-//! invalid, 2 an input is unusable, with an `error:` line saying what and where.
+//! invalid, 2 an input is unusable, with an `error:` line saying what and where, 141 the
+//! output's reader went away (`… | head`), as for any other tool.
 
 /// The CLI's `print!`/`println!`: a reader that went away (`access-check eval … | head`) ends
 /// the command quietly with status 141, as it ends any other tool, instead of a panic.
@@ -26,12 +27,19 @@ fn write_out(text: std::fmt::Arguments<'_>, newline: bool) {
         .and_then(|()| if newline { stdout.write_all(b"\n") } else { Ok(()) })
         .and_then(|()| stdout.flush());
     if let Err(error) = written {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
-        }
-        eprintln!("error: the output cannot be written: {error}");
-        std::process::exit(2);
+        output_failed(&error);
     }
+}
+
+/// Ends the command when its output cannot be written: quietly with 141 when the reader went
+/// away, else with an `error:` line and 2.
+#[cfg(not(target_arch = "wasm32"))]
+fn output_failed(error: &std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("error: the output cannot be written: {error}");
+    std::process::exit(2);
 }
 
 use std::process::ExitCode;
@@ -76,7 +84,7 @@ usage:
   access-check --version
 
 exit status: 0 report made / signature valid / audit intact, 1 signature invalid / audit
-tampered, 2 unusable input";
+tampered, 2 unusable input, 141 the output's reader went away (e.g. `| head`)";
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> ExitCode {

@@ -289,6 +289,12 @@ fn the_store_holds_no_token_subject_or_claim_text() {
     let store = format!("sqlite:{}", dir.join(STORE).display());
     let (_, exported) = cli(&["audit", "export", "--audit", &store]);
     bytes.extend(exported.as_bytes());
+    // Exported into a reader that went away (`| head`): a quiet 141, not an error.
+    let mut gone = Command::new("true").stdin(std::process::Stdio::piped()).spawn().unwrap();
+    let closed = gone.stdin.take().unwrap();
+    gone.wait().unwrap();
+    let piped = Command::new(BIN).args(["audit", "export", "--audit", &store]).stdout(closed).output().unwrap();
+    assert_eq!(piped.status.code(), Some(141), "{}", String::from_utf8_lossy(&piped.stderr));
     let haystack = String::from_utf8_lossy(&bytes);
     assert!(haystack.contains("granted"), "the record is there");
     let mut secrets: Vec<String> = vec![SUBJECT.to_owned(), format!("jti-{IDV}"), format!("jti-{EDGE}")];

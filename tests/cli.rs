@@ -163,12 +163,13 @@ fn replay_rebuilds_the_report_from_an_eval_support_code() {
 }
 
 /// A reader that went away (`access-check eval … | head`) ends the command quietly with the
-/// usual status 141, never a panic: here standard output is a pipe whose reader is closed
-/// before the command starts.
+/// usual status 141, never a panic: here standard output is a pipe whose only reader (a
+/// `true` that has exited) is gone before the command starts.
 #[test]
 fn output_to_a_closed_pipe_ends_quietly() {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
+    let mut reader = Command::new("true").stdin(std::process::Stdio::piped()).spawn().unwrap();
+    let writer = reader.stdin.take().unwrap();
+    reader.wait().unwrap();
     let output = Command::new(BIN)
         .args(["eval", "--scenario", &scenario_path("01-us-citizen-at-home.json")])
         .current_dir(ROOT)

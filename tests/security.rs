@@ -913,6 +913,32 @@ fn a_short_lived_token_long_expired_when_it_arrived_points_at_the_clock_not_one_
 }
 
 #[test]
+fn with_a_clock_behind_a_short_lived_check_is_not_renewed_in_vain_but_a_long_lived_one_is() {
+    use access_check::core::codes::Action;
+    let world = world();
+    let idv = &world.keys.idv_es256;
+    // The clock is behind: the identity token looks issued an hour in the future.
+    let identity_claims_at = |iat: u64, exp: u64| with(&identity_claims(), &[("iat", iat.into()), ("exp", exp.into())]);
+    let future_identity = idv.sign_json(&idv.header(IDENTITY), &identity_claims_at(NOW + 3600, NOW + 30 * 86_400));
+    // A five-minute location check that ran out ten minutes ago: a fresh one would look issued
+    // in the future on this clock, so checking the location again cannot help.
+    let old_location = location_at(&world, NOW - 900, NOW - 600, None);
+    let report = world.report(&[future_identity, old_location]);
+    let frontier = &report.tiers[0];
+    assert!(frontier.reasons.iter().any(|r| r.code == Code::ClockSkewSuspected));
+    let actions: Vec<Action> = frontier.remedies.iter().map(|remedy| remedy.action).collect();
+    assert_eq!(actions.first(), Some(&Action::FixClock), "{actions:?}");
+    assert!(!actions.contains(&Action::RefreshLocation), "{actions:?}");
+    // A long-lived identity verification that really expired weeks ago is verified again.
+    let expired_identity =
+        idv.sign_json(&idv.header(IDENTITY), &identity_claims_at(NOW - 40 * 86_400, NOW - 10 * 86_400));
+    let future_location = location_at(&world, NOW + 3600, NOW + 4000, None);
+    let report = world.report(&[expired_identity, future_location]);
+    let actions: Vec<Action> = report.tiers[0].remedies.iter().map(|remedy| remedy.action).collect();
+    assert!(actions.contains(&Action::FixClock) && actions.contains(&Action::VerifyIdentity), "{actions:?}");
+}
+
+#[test]
 fn rule15_max_token_age_is_enforced_and_leeway_never_widened() {
     let world = world();
     // The edge issuer's max age is 900 s.

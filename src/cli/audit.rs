@@ -31,9 +31,11 @@ fn print_lines(
     let mut out = std::io::BufWriter::new(stdout.lock());
     run(&mut |entry| {
         let json = entry.to_json()?;
-        writeln!(out, "{}", json.to_compact()).map_err(|error| format!("cannot write: {error}"))
+        writeln!(out, "{}", json.to_compact()).map_err(|error| -> String { crate::output_failed(&error) })
     })?;
-    out.flush().map_err(|error| format!("cannot write: {error}"))?;
+    if let Err(error) = out.flush() {
+        crate::output_failed(&error);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -224,9 +224,12 @@ pub fn verify(items: Vec<String>) -> Result<ExitCode, String> {
     match result {
         Ok(payload) => {
             use std::io::Write;
-            let mut stdout = std::io::stdout();
-            let _ = stdout.write_all(&payload);
-            let _ = stdout.write_all(b"\n");
+            let mut stdout = std::io::stdout().lock();
+            let written =
+                stdout.write_all(&payload).and_then(|()| stdout.write_all(b"\n")).and_then(|()| stdout.flush());
+            if let Err(error) = written {
+                crate::output_failed(&error);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(code) => {

@@ -685,12 +685,20 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
         Wording::Policy(policy) => (Some(policy), Some(policy)),
         Wording::Recorded { rules, .. } => (None, rules),
     };
-    // What the explanation needs of the whole decision: which kinds' refused tokens pointed at
-    // the clock, and what old or weak proofing says the user is.
+    // What the explanation needs of the whole decision: which refused checks a fresh token
+    // could not put right while the clock is suspected (the token pointed at the clock, or it
+    // is short-lived, so a fresh one would be out of time on this clock too), and what old or
+    // weak proofing says the user is.
+    let clock_suspected = record.tokens.iter().any(|token| token.clock_suspect);
+    let short_lived = |summary: &token::TokenSummary| match (summary.iat, summary.exp) {
+        (Some(iat), Some(exp)) => exp.saturating_sub(iat) <= token::SHORT_LIVED,
+        _ => false,
+    };
     let clock_suspect_kinds: Vec<&str> = record
         .tokens
         .iter()
-        .filter(|token| token.clock_suspect)
+        .filter(|token| token.code.is_some())
+        .filter(|token| token.clock_suspect || (clock_suspected && short_lived(&token.summary)))
         .filter_map(|token| token.summary.kind.map(|kind| kind.as_str()))
         .collect();
     let context = framing::Context {

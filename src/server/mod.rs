@@ -454,11 +454,13 @@ pub async fn serve(addr: &str, options: Options) -> Result<(), String> {
     let bound = listener.local_addr().map_err(|error| error.to_string())?;
     let loaded = state.policy.load();
     tracing::info!(%bound, policy = %loaded.path.display(), version = %loaded.policy.version, hash = %loaded.short_hash(), demo = state.options.demo, audit = %state.options.audit.store.describe(), chain = state.audit.as_ref().map_or("", |a| a.chain.as_str()), "serving");
-    if state.options.demo {
-        println!("access-check demo: http://{bound}/  (support console: http://{bound}/support.html)");
+    // Where to point a browser or a gateway; a closed standard output must not stop the service.
+    let banner = if state.options.demo {
+        format!("access-check demo: http://{bound}/  (support console: http://{bound}/support.html)")
     } else {
-        println!("access-check: enforcement service on http://{bound}/forward-auth");
-    }
+        format!("access-check: enforcement service on http://{bound}/forward-auth")
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), format!("{banner}\n").as_bytes());
     tokio::spawn(reload_on_hangup(state.clone(), terminated.hangup));
     tokio::spawn(refresh_keys(state.clone()));
     let (stop, stopped) = tokio::sync::watch::channel(false);

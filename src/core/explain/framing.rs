@@ -88,8 +88,8 @@ fn identity_unknown_until_verified(reason: &Reason, facts: &Context<'_>) -> bool
     proofing_says_not_us_person || (identity_unknown(reason) && action_for(reason) == Some(Action::VerifyIdentity))
 }
 
-/// A check that looks expired only because the device clock is suspected to be wrong: the
-/// token of its kind that was refused was itself the one that pointed at the clock.
+/// A check that looks expired, which a fresh token cannot put right while the device clock is
+/// suspected to be wrong (see [`Context::clock_suspect_kinds`]).
 fn expired_by_the_clock(reason: &Reason, facts: &Context<'_>) -> bool {
     reason.code == Code::TokenExpired
         && matches!(reason.param("kind"), Some(Param::Text(kind)) if facts.clock_suspect_kinds.contains(&kind.as_str()))
@@ -142,8 +142,9 @@ pub struct Context<'a> {
     /// The tier's rule lets identity or the organization grant access (see
     /// [`identity_or_organization`]).
     pub either: bool,
-    /// Kinds whose refused token looked so far out of time that it pointed at the device clock
-    /// (`TokenRecord::clock_suspect`).
+    /// Kinds whose refused check a fresh token cannot put right while the device clock is
+    /// suspected: the token pointed at the clock (`TokenRecord::clock_suspect`), or it is
+    /// short-lived, so a fresh one would be out of time on this clock too.
     pub clock_suspect_kinds: &'a [&'a str],
     /// The identity verification, though too old or too weak to count, says the user is not a
     /// US person.
@@ -258,7 +259,7 @@ mod tests {
         assert_eq!(codes(&framed.items), ["CLOCK_SKEW_SUSPECTED", "TOKEN_EXPIRED"]);
         // Checking the location again cannot help while the clock is wrong: fixing it is the step.
         assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED"]);
-        // A check whose own token did not point at the clock really expired: it is renewed too.
+        // A check a fresh token can put right (a long-lived one that really expired) is renewed too.
         let framed = frame(&reasons, Outcome::ActionRequired, &clock_blamed(&["identity"]));
         assert_eq!(codes(&framed.remedy_reasons), ["CLOCK_SKEW_SUSPECTED", "TOKEN_EXPIRED"]);
         // With the server's time the clock is known and an expired check really is expired.

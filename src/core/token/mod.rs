@@ -335,7 +335,7 @@ impl VerifiedAttestation {
 
 /// A token living at most this long (seconds) is one its issuer expects to be renewed (a
 /// location check); one that looks this far past its end points at the device clock.
-const SHORT_LIVED: u64 = 3600;
+pub const SHORT_LIVED: u64 = 3600;
 
 /// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
 fn check_time(iat: u64, exp: u64, nbf: Option<u64>, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
