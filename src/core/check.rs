@@ -228,13 +228,9 @@ pub fn begin<'a>(
             || Rejection { code: Code::TooManyTokens, summary: Default::default(), detail: None, clock_suspect: false };
         (0..support::MAX_TOKEN_RECORDS).map(|_| Slot::Done(TokenState::Rejected(refused()))).collect()
     } else {
-        let received = |index: usize| request_received(&pending.request, index);
-        let slots = pending
-            .request
-            .tokens
-            .iter()
-            .enumerate()
-            .map(|(index, raw)| pending.slot(raw, Clock { received: received(index), ..pending.clock }));
+        let slots = pending.request.tokens.iter().enumerate().map(|(index, raw)| {
+            pending.slot(raw, Clock { received: request_received(&pending.request, index), ..pending.clock })
+        });
         slots.collect()
     };
     pending
@@ -691,7 +687,7 @@ fn assemble(record: &SupportRecord, wording: Wording<'_>, decision: Decision, re
     // weak proofing says the user is.
     let clock_suspected = record.tokens.iter().any(|token| token.clock_suspect);
     let short_lived = |summary: &token::TokenSummary| match (summary.iat, summary.exp) {
-        (Some(iat), Some(exp)) => exp.saturating_sub(iat) <= token::SHORT_LIVED,
+        (Some(iat), Some(exp)) => token::short_lived(iat, exp),
         _ => false,
     };
     let clock_suspect_kinds: Vec<&str> = record

@@ -211,6 +211,13 @@ struct State {
     last_return_check: f64,
 }
 
+impl State {
+    /// When the endpoint first gave `token`, if it has.
+    fn endpoint_arrival(&self, token: &str) -> Option<u64> {
+        self.endpoint_seen.iter().find(|(seen, _)| seen == token).map(|(_, at)| *at)
+    }
+}
+
 pub struct Element {
     host: HtmlElement,
     view: Option<View>,
@@ -459,10 +466,8 @@ impl Element {
                     let same = tokens.iter().eq(state.endpoint_seen.iter().map(|(token, _)| token));
                     state.renewal_stalled = !checking && !tokens.is_empty() && same;
                     let now = this.device_now();
-                    let arrived = |token: &String| {
-                        state.endpoint_seen.iter().find(|(seen, _)| seen == token).map_or(now, |(_, at)| *at)
-                    };
-                    state.endpoint_seen = tokens.iter().map(|token| (token.clone(), arrived(token))).collect();
+                    let seen = tokens.iter().map(|token| (token.clone(), state.endpoint_arrival(token).unwrap_or(now)));
+                    state.endpoint_seen = seen.collect();
                     state.endpoint_tokens = tokens;
                     state.server_offset = offset.or(state.server_offset);
                     state.endpoint_problem = None;
@@ -577,9 +582,7 @@ impl Element {
                 .filter(|_| now_attribute.is_none());
             // When each token arrived: one that ran out while the page stayed open is not a
             // sign of a wrong clock.
-            let arrived = |token: &String| {
-                state.endpoint_seen.iter().find(|(seen, _)| seen == token).map_or(device_now, |(_, at)| *at)
-            };
+            let arrived = |token: &String| state.endpoint_arrival(token).unwrap_or(device_now);
             let received_at = state.added_at.iter().copied().chain(state.endpoint_tokens.iter().map(arrived));
             Request {
                 tokens: state.added_tokens.iter().chain(&state.endpoint_tokens).cloned().collect(),
@@ -873,16 +876,7 @@ fn problem_support_code(problem: &Problem, lang: &str, tier: Option<String>) -> 
     if problem.code == Code::SupportCodeInvalid {
         return None;
     }
-    let request = Request {
-        tokens: Vec::new(),
-        tier,
-        now: clock::now(),
-        server_time: None,
-        nonce: None,
-        lang: lang.to_owned(),
-        fetched_jwks: Vec::new(),
-        received_at: Vec::new(),
-    };
+    let request = Request { tier, now: clock::now(), lang: lang.to_owned(), ..Request::default() };
     Some(check::site_problem(problem.code, &problem.message, &request).support_code)
 }
 

@@ -543,19 +543,26 @@ impl View {
             self.note(&agent.ui("replay_not_rederived"));
         }
         let Ok(record) = support::decode(&report.support_code) else { return };
-        if let Some(list) = self.element("ul", "facts", None) {
+        if let Some(list) = self.facts_list(&record::facts(&record, agent.lang()), agent) {
             let _ = list.set_attribute("part", "facts");
-            let _ = list.set_attribute("aria-label", &agent.ui("support_code"));
-            for fact in record::facts(&record, agent.lang()) {
-                if let Some(item) = self.element("li", "", None) {
-                    if let Some(value) = self.element("bdi", "", Some(&fact)) {
-                        let _ = item.append_child(&value);
-                    }
-                    let _ = list.append_child(&item);
-                }
-            }
             let _ = self.body.append_child(&list);
         }
+    }
+
+    /// What a support code holds, a line each, each in its own isolate so a version or a date
+    /// keeps its order in a right-to-left page.
+    fn facts_list(&self, facts: &[String], catalogue: &Catalogue) -> Option<Element> {
+        let list = self.element("ul", "facts", None)?;
+        let _ = list.set_attribute("aria-label", &catalogue.ui("support_code"));
+        for fact in facts {
+            if let Some(item) = self.element("li", "", None) {
+                if let Some(value) = self.element("bdi", "", Some(fact)) {
+                    let _ = item.append_child(&value);
+                }
+                let _ = list.append_child(&item);
+            }
+        }
+        Some(list)
     }
 
     /// The support code behind a disclosure: first what it holds, then the code and a copy
@@ -589,18 +596,7 @@ impl View {
             if let Some(intro) = self.element("p", "", Some(&catalogue.ui("support_code_holds"))) {
                 let _ = details.append_child(&intro);
             }
-            if let Some(list) = self.element("ul", "facts", None) {
-                let _ = list.set_attribute("aria-label", &catalogue.ui("support_code"));
-                for fact in facts {
-                    if let Some(item) = self.element("li", "", None) {
-                        // Each line in its own isolate, so a version or a date keeps its order
-                        // in a right-to-left page.
-                        if let Some(value) = self.element("bdi", "", Some(fact)) {
-                            let _ = item.append_child(&value);
-                        }
-                        let _ = list.append_child(&item);
-                    }
-                }
+            if let Some(list) = self.facts_list(facts, catalogue) {
                 let _ = details.append_child(&list);
             }
             if let Some(never) = self.element("p", "", Some(&catalogue.ui("support_code_never"))) {

@@ -151,6 +151,20 @@ fn text_at(value: &JsValue, path: &[&str]) -> String {
     get(value, path).as_string().unwrap_or_else(|| panic!("no string at {path:?}"))
 }
 
+/// The reason codes of a report's first tier.
+fn first_tier_codes(report: &JsValue) -> Vec<String> {
+    js_sys::Array::from(&get(report, &["tiers", "0", "reasons"]))
+        .iter()
+        .map(|reason| text_at(&reason, &["code"]))
+        .collect()
+}
+
+/// A `blob:` URL that answers `text` (an attestation endpoint that needs no server).
+fn blob_url(text: &str) -> String {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    web_sys::Url::create_object_url_with_blob(&web_sys::Blob::new_with_str_sequence(&parts).unwrap()).unwrap()
+}
+
 fn shadow(element: &HtmlElement) -> ShadowRoot {
     element.shadow_root().expect("an open shadow root")
 }
@@ -435,9 +449,7 @@ async fn the_attestation_endpoint_supplies_tokens() {
     let tag = fresh_tag();
     let (identity, location) = citizen_tokens();
     let body = format!("{{\"tokens\":[\"{identity}\",\"{location}\"]}}");
-    let parts = js_sys::Array::of1(&JsValue::from_str(&body));
-    let blob = web_sys::Blob::new_with_str_sequence(&parts).unwrap();
-    let url = web_sys::Url::create_object_url_with_blob(&blob).unwrap();
+    let url = blob_url(&body);
     let element = create(
         &tag,
         &[
@@ -939,9 +951,7 @@ async fn webcrypto_gives_the_native_verdict_on_every_vector_and_attack() {
 #[wasm_bindgen_test]
 async fn a_failing_attestation_endpoint_is_a_site_problem_with_a_retry() {
     let tag = fresh_tag();
-    let parts = js_sys::Array::of1(&JsValue::from_str("<html>not the tokens</html>"));
-    let url =
-        web_sys::Url::create_object_url_with_blob(&web_sys::Blob::new_with_str_sequence(&parts).unwrap()).unwrap();
+    let url = blob_url("<html>not the tokens</html>");
     let element = create(
         &tag,
         &[
@@ -1113,9 +1123,7 @@ async fn an_endpoint_that_cannot_renew_leads_to_reload_the_page() {
     let now: u64 = SCENARIO_NOW.parse().unwrap();
     let claims = [("iat", (now - 900).into()), ("exp", (now - 600).into())];
     let location = sign(&keys().edge, LOCATION, &with(&location_claims(), &claims));
-    let parts = js_sys::Array::of1(&JsValue::from_str(&format!("{{\"tokens\":[\"{location}\"]}}")));
-    let url =
-        web_sys::Url::create_object_url_with_blob(&web_sys::Blob::new_with_str_sequence(&parts).unwrap()).unwrap();
+    let url = blob_url(&format!("{{\"tokens\":[\"{location}\"]}}"));
     let element = create(
         &tag,
         &[
@@ -1164,10 +1172,7 @@ async fn a_token_that_ran_out_while_the_page_stayed_open_does_not_blame_the_cloc
     let later = next_event(&element, "access-check:decision");
     element.set_attribute("now", &(now + 7200).to_string()).unwrap();
     let report = later.await.unwrap();
-    let codes: Vec<String> = js_sys::Array::from(&get(&report, &["tiers", "0", "reasons"]))
-        .iter()
-        .map(|reason| text_at(&reason, &["code"]))
-        .collect();
+    let codes = first_tier_codes(&report);
     assert_eq!(codes, ["TOKEN_EXPIRED"], "{codes:?}");
     let text = shadow_text(&element);
     assert!(text.contains("Check your location again."), "{text}");
@@ -1184,10 +1189,7 @@ async fn a_token_that_ran_out_while_the_page_stayed_open_does_not_blame_the_cloc
     let decision = next_event(&element, "access-check:decision");
     mount(&element);
     let report = decision.await.unwrap();
-    let codes: Vec<String> = js_sys::Array::from(&get(&report, &["tiers", "0", "reasons"]))
-        .iter()
-        .map(|reason| text_at(&reason, &["code"]))
-        .collect();
+    let codes = first_tier_codes(&report);
     assert!(codes.contains(&"CLOCK_SKEW_SUSPECTED".to_owned()), "{codes:?}");
     element.remove();
 }
@@ -1290,10 +1292,7 @@ async fn an_endpoint_outage_does_not_make_an_old_token_look_new() {
     let retry: web_sys::HtmlElement = find(&element, "button.retry").expect("check again").dyn_into().unwrap();
     retry.click();
     let report = decision.await.unwrap();
-    let codes: Vec<String> = js_sys::Array::from(&get(&report, &["tiers", "0", "reasons"]))
-        .iter()
-        .map(|reason| text_at(&reason, &["code"]))
-        .collect();
+    let codes = first_tier_codes(&report);
     assert_eq!(codes, ["TOKEN_EXPIRED"], "{codes:?}");
     element.remove();
     restore.call0(&JsValue::NULL).unwrap();

@@ -220,8 +220,7 @@ impl Catalogue {
 
     /// The words for a claim value if this catalogue (or English) has them.
     pub fn known_value(&self, param: &str, value: &str) -> Option<String> {
-        let key = format!("{param}.{value}");
-        self.text("values", &key).or_else(|| Catalogue::english().and_then(|english| english.text("values", &key)))
+        self.text_value(&format!("{param}.{value}"))
     }
 
     /// "a, b and c": `list.separator` between all but the last two, `list.and` for those.

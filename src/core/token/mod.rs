@@ -323,8 +323,7 @@ impl VerifiedAttestation {
                     // past its end when it arrived was most likely issued moments before to a
                     // device whose clock is ahead.
                     Code::TokenExpired => {
-                        self.exp.saturating_sub(self.iat) <= SHORT_LIVED
-                            && clock.received.saturating_sub(self.exp) >= SHORT_LIVED
+                        short_lived(self.iat, self.exp) && clock.received.saturating_sub(self.exp) >= SHORT_LIVED
                     }
                     _ => false,
                 };
@@ -335,7 +334,12 @@ impl VerifiedAttestation {
 
 /// A token living at most this long (seconds) is one its issuer expects to be renewed (a
 /// location check); one that looks this far past its end points at the device clock.
-pub const SHORT_LIVED: u64 = 3600;
+const SHORT_LIVED: u64 = 3600;
+
+/// Whether a token issued at `iat` and ending at `exp` is one its issuer expects to renew.
+pub fn short_lived(iat: u64, exp: u64) -> bool {
+    exp.saturating_sub(iat) <= SHORT_LIVED
+}
 
 /// Time checks of SPEC §4, with leeway in the user's favour only at the edges.
 fn check_time(iat: u64, exp: u64, nbf: Option<u64>, max_age: Option<u64>, clock: Clock) -> Result<(), Code> {
