@@ -125,6 +125,8 @@ form.addEventListener('submit', async (event) => {
     : `Server (HTTP ${response.status}): refused. ${report.explanation?.headline ?? report.error ?? ''}`;
 });
 
-persona.addEventListener('change', () => choose(persona.value));
+// Only once the element is defined: a persona picked before (a quick visitor, a test) is
+// read by the first choice below, never handed to an element that is not one yet.
 await ready;
+persona.addEventListener('change', () => choose(persona.value));
 await choose(persona.value);
